@@ -1,0 +1,32 @@
+/** Flags that take a value; any other flag is a switch (so `--debug spec` stays the spec command). */
+const VALUE_FLAGS = new Set(['config', 'catalog', 'state', 'input', 'format']);
+
+/**
+ * `command --flag value --flag=value --switch`. Unknown flags (e.g. the Python CDK's `--debug`)
+ * are kept and ignored by commands that do not know them.
+ */
+export function parseFlags(argv: readonly string[]): { command?: string; flags: Map<string, string | true>; positionals: string[] } {
+  const flags = new Map<string, string | true>();
+  const positionals: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] as string;
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    if (equals > 0) {
+      flags.set(arg.slice(2, equals), arg.slice(equals + 1));
+      continue;
+    }
+    const name = arg.slice(2);
+    const next = argv[index + 1];
+    if (VALUE_FLAGS.has(name) && next !== undefined && !next.startsWith('--')) {
+      flags.set(name, next);
+      index += 1;
+    } else {
+      flags.set(name, true);
+    }
+  }
+  return { command: positionals[0], flags, positionals };
+}

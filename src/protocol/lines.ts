@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+import split2 from 'split2';
+import { InputError } from '../errors.js';
+
+export interface InputLine {
+  /** 1-based line number in the input, for messages that point at a line. */
+  number: number;
+  text: string;
+}
+
+export const DEFAULT_MAX_LINE_CHARS = 64 * 1024 * 1024;
+
+/**
+ * Splits a stream into lines (LF or CRLF) with split2. Iterating pulls from the stream only as
+ * fast as the consumer asks, so stdin is read at the pace Rokt accepts. Empty lines are skipped;
+ * a UTF-8 BOM on the first line is dropped; a line longer than `maxLineChars` is an InputError
+ * naming its number, since its content (and so whether it held a record) cannot be known.
+ */
+export async function* readLines(input: Readable, options: { maxLineChars?: number } = {}): AsyncGenerator<InputLine> {
+  const maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+  const lines = input.pipe(split2({ maxLength: maxLineChars }));
+  input.on('error', (error) => lines.destroy(error));
+  let number = 0;
+  try {
+    for await (const chunk of lines) {
+      number += 1;
+      let text = chunk as string;
+      if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.length === 0 || (text.length < 3 && text.trim() === '')) continue;
+      yield { number, text };
+    }
+  } catch (error) {
+    if ((error as Error).message === 'maximum buffer reached') {
+      throw new InputError(`Input line ${number + 1} is longer than ${maxLineChars} characters; the run stops so that no record is lost silently`);
+    }
+    throw new InputError(`Reading the input failed after line ${number}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,49 @@
+import type { EventAuth } from '../config/credentials.js';
+import { basicAuth, OAuthToken } from './auth.js';
+import { endpoint, type ApiResponse, type HttpClient } from './http.js';
+
+export const ROKT_VERSION = '2020-05-21';
+
+/** Sends one already-serialized events body. `requestKey` stays the same across retries of one request. */
+export interface EventsTransport {
+  readonly version: 'v1' | 'v2';
+  /** v1's Idempotency-Key makes a 409 mean "this request already landed". */
+  readonly conflictMeansDelivered: boolean;
+  send(body: string, requestKey: string): Promise<ApiResponse>;
+}
+
+const eventHeaders = (authorization: string): Record<string, string> => ({
+  Authorization: authorization,
+  'Content-Type': 'application/json',
+  Charset: 'utf-8',
+  'Rokt-Version': ROKT_VERSION,
+  Accept: 'application/json',
+});
+
+export function createEventsTransport(options: { auth: EventAuth; http: HttpClient; apiUrl: string; now?: () => number }): EventsTransport {
+  const { auth, http, apiUrl } = options;
+  if (auth.version === 'v2') {
+    const url = endpoint(apiUrl, '/v2/events');
+    const authorization = basicAuth(auth.publicKey, auth.secretKey);
+    return {
+      version: 'v2',
+      conflictMeansDelivered: false,
+      send: (body) => http.request({ method: 'POST', url, headers: eventHeaders(authorization), body }),
+    };
+  }
+  const url = endpoint(apiUrl, '/v1/events');
+  const token = new OAuthToken({ http, apiUrl, appId: auth.appId, appSecret: auth.appSecret, now: options.now });
+  const sendOnce = async (body: string, requestKey: string) =>
+    http.request({ method: 'POST', url, headers: { ...eventHeaders(`Bearer ${await token.get()}`), 'Idempotency-Key': requestKey }, body });
+  return {
+    version: 'v1',
+    conflictMeansDelivered: true,
+    async send(body, requestKey) {
+      const response = await sendOnce(body, requestKey);
+      if (response.status !== 401) return response;
+      // The token may have been revoked or expired early: refresh once, then believe the answer.
+      token.invalidate();
+      return sendOnce(body, requestKey);
+    },
+  };
+}

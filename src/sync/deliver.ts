@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { FatalApiError, RetryableApiError } from '../errors.js';
+import { TokenError } from '../rokt/auth.js';
+import { NetworkError, type ApiResponse } from '../rokt/http.js';
+import { classifyStatus, retryAfterMs, retryDelayMs, type RetryPolicy } from '../rokt/retry.js';
+
+/** One kind of request (events; one audience list, action and identifier kind). */
+export interface DeliveryTarget<I> {
+  /** For messages: "events request", "audience 'VIP' include request". */
+  readonly name: string;
+  readonly conflictMeansDelivered: boolean;
+  send(items: readonly I[], requestKey: string): Promise<ApiResponse>;
+  /** Items a 2xx answer says Rokt did not process, with Rokt's reason. */
+  unprocessed?(items: readonly I[], response: ApiResponse): Map<I, string>;
+}
+
+export interface DeliveryResult<I> {
+  accepted: I[];
+  rejected: { item: I; reason: string }[];
+}
+
+export interface DeliveryContext {
+  policy: RetryPolicy;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  counters: { requests: number; retries: number; splits: number };
+}
+
+/** `{"data":{"code":"…","message":"…"}}` → "code: message", short and printable. */
+export function describeRokt(response: ApiResponse): string {
+  let detail = '';
+  try {
+    const body = JSON.parse(response.body) as { data?: { code?: unknown; message?: unknown }; code?: unknown; message?: unknown; error?: unknown };
+    const data = body.data ?? body;
+    detail = [data.code ?? body.error, data.message].filter((part) => typeof part === 'string' && part !== '').join(': ');
+  } catch {
+    detail = response.body.slice(0, 200);
+  }
+  return detail ? `HTTP ${response.status} (${detail.slice(0, 300)})` : `HTTP ${response.status}`;
+}
+
+/**
+ * Delivers items as one request, retrying what may succeed later, splitting a request Rokt refused
+ * as a whole until the offending items are isolated, and failing fatally on credential problems.
+ * Each (sub-)request has one key (v1 Idempotency-Key) for all of its retries.
+ */
+export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>, context: DeliveryContext): Promise<DeliveryResult<I>> {
+  const { policy, now, counters } = context;
+  const requestKey = randomUUID();
+  const startedAt = now();
+  for (let retry = 0; ; retry += 1) {
+    let failure: string;
+    let waitHint: number | undefined;
+    try {
+      counters.requests += 1;
+      const response = await target.send(items, requestKey);
+      const verdict = classifyStatus(response.status, { conflictMeansDelivered: target.conflictMeansDelivered });
+      if (verdict === 'delivered') return acceptedExcept(items, target.unprocessed?.(items, response));
+      if (verdict === 'split') return split(items, target, context, response);
+      if (verdict === 'auth') {
+        throw new FatalApiError(`Rokt refused the ${target.name} with ${describeRokt(response)}: check the credentials and account_id, and that they are allowed this API`, {
+          status: response.status,
+        });
+      }
+      if (verdict === 'fatal') throw new FatalApiError(`Rokt answered the ${target.name} with ${describeRokt(response)}`, { status: response.status });
+      failure = describeRokt(response);
+      waitHint = retryAfterMs(response.headers['retry-after'], now());
+    } catch (error) {
+      if (error instanceof TokenError) {
+        const verdict = classifyStatus(error.response.status, { conflictMeansDelivered: false });
+        if (verdict !== 'retry') throw new FatalApiError(`Rokt refused app_id/app_secret: the token endpoint answered ${describeRokt(error.response)}`, { status: 401 });
+        failure = `token endpoint ${describeRokt(error.response)}`;
+      } else if (error instanceof NetworkError) {
+        failure = error.message;
+      } else {
+        throw error;
+      }
+    }
+    const delay = retryDelayMs({ retry, retryAfter: waitHint, policy });
+    const elapsed = now() - startedAt;
+    if (retry >= policy.maxRetries || elapsed + delay > policy.maxElapsedMs) {
+      throw new RetryableApiError(`The ${target.name} failed after ${retry + 1} attempts over ${Math.round(elapsed / 1000)} s; last: ${failure}`, {
+        attempts: retry + 1,
+      });
+    }
+    counters.retries += 1;
+    await context.sleep(delay);
+  }
+}
+
+function acceptedExcept<I>(items: readonly I[], unprocessed: Map<I, string> | undefined): DeliveryResult<I> {
+  if (!unprocessed || unprocessed.size === 0) return { accepted: [...items], rejected: [] };
+  const result: DeliveryResult<I> = { accepted: [], rejected: [] };
+  for (const item of items) {
+    const reason = unprocessed.get(item);
+    if (reason === undefined) result.accepted.push(item);
+    else result.rejected.push({ item, reason });
+  }
+  return result;
+}
+
+/** Halves a refused request; a single refused item is rejected with Rokt's reason. */
+async function split<I>(items: readonly I[], target: DeliveryTarget<I>, context: DeliveryContext, response: ApiResponse): Promise<DeliveryResult<I>> {
+  if (items.length === 1) return { accepted: [], rejected: [{ item: items[0] as I, reason: `Rokt refused it: ${describeRokt(response)}` }] };
+  context.counters.splits += 1;
+  const middle = Math.ceil(items.length / 2);
+  const first = await deliver(items.slice(0, middle), target, context);
+  const second = await deliver(items.slice(middle), target, context);
+  return { accepted: [...first.accepted, ...second.accepted], rejected: [...first.rejected, ...second.rejected] };
+}

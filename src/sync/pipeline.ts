@@ -1,0 +1,276 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { streamId } from '../catalog/configured-catalog.js';
+import { mapAudienceRecord, type AudienceAction, type IdentifierKey } from '../catalog/map-audience.js';
+import { mapEventRecord } from '../catalog/map-event.js';
+import type { Router, StreamRoute } from '../catalog/routes.js';
+import type { Config } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import type { AudienceTransport } from '../rokt/audience-api.js';
+import type { EventsTransport } from '../rokt/events-api.js';
+import type { RetryPolicy } from '../rokt/retry.js';
+import { Batcher, type Batch } from './batcher.js';
+import { deliver, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from './deliver.js';
+import type { SyncMessage, SyncOutput } from './messages.js';
+import { hashedCopy, RunReport } from './report.js';
+import { RequestPool } from './request-pool.js';
+import { StateTracker, type RecordRef } from './state-tracker.js';
+import { audienceTarget, eventsTarget } from './targets.js';
+
+export interface RecordInfo {
+  ref: RecordRef;
+  streamId: string;
+  line: number;
+}
+
+export interface EventItem extends RecordInfo {
+  json: string;
+  clientEventId: string;
+}
+
+/** One identifier in an audience request, and every record that asked for it (deduplicated). */
+export interface AudienceItem {
+  identifier: string;
+  records: RecordInfo[];
+}
+
+export interface PipelineOptions {
+  messages: AsyncIterable<SyncMessage>;
+  router: Router;
+  config: Config;
+  events?: EventsTransport;
+  audiences?: AudienceTransport;
+  output: SyncOutput;
+  /** Called on a fatal failure, so a read blocked on idle input ends at once. */
+  stopInput: () => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** Rokt documents no byte limit; staying well under 1 MB keeps every request safe. */
+const MAX_EVENT_REQUEST_BYTES = 900_000;
+const MIN_TARGETING_LIST = 1000;
+
+/**
+ * The write engine shared by events and audiences, Airbyte and Singer: reads messages, maps and
+ * batches records, keeps `concurrency` requests in flight, and emits each STATE once every record
+ * before it is accepted or rejected.
+ */
+export class WritePipeline {
+  private readonly now: () => number;
+  readonly report: RunReport;
+  private readonly tracker: StateTracker<unknown>;
+  private readonly eventBatches: Batcher<EventItem>;
+  private readonly audienceBatches: Batcher<AudienceItem>;
+  private readonly pool: RequestPool;
+  private readonly delivery: DeliveryContext;
+  private readonly dispatches = new Set<Promise<void>>();
+  private readonly unroutedStreams = new Set<string>();
+
+  constructor(private readonly options: PipelineOptions) {
+    const { config } = options;
+    this.now = options.now ?? Date.now;
+    this.report = new RunReport({ log: (level, message) => void options.output.log(level === 'FATAL' || level === 'TRACE' ? 'ERROR' : level, message), rejectedRecordsPath: config.rejected_records_path, now: this.now });
+    this.tracker = new StateTracker(this.now);
+    this.eventBatches = new Batcher({ maxItems: config.batch_size, maxBytes: MAX_EVENT_REQUEST_BYTES }, this.now);
+    this.audienceBatches = new Batcher({ maxItems: config.audience_batch_size, maxBytes: Number.POSITIVE_INFINITY }, this.now);
+    this.pool = new RequestPool(config.concurrency, () => options.stopInput());
+    const policy: RetryPolicy = {
+      maxRetries: config.max_retries,
+      maxElapsedMs: config.retry_max_seconds * 1000,
+      baseDelayMs: config.retry_base_delay_ms,
+      maxDelayMs: 30_000,
+      random: options.random ?? Math.random,
+    };
+    this.delivery = { policy, sleep: options.sleep ?? ((ms) => sleepFor(ms)), now: this.now, counters: this.report.counters };
+  }
+
+  async run(): Promise<RunReport> {
+    const flushEveryMs = this.options.config.flush_interval_seconds * 1000;
+    const timer = setInterval(() => this.dispatchAll(this.eventBatches.takeOlderThan(flushEveryMs), this.audienceBatches.takeOlderThan(flushEveryMs)), Math.min(1000, flushEveryMs));
+    timer.unref();
+    try {
+      try {
+        for await (const message of this.options.messages) {
+          if (this.pool.failure) break;
+          await this.handle(message);
+        }
+      } catch (error) {
+        // The input broke (e.g. an over-long line): deliver what was read, emit the states it
+        // covers, then fail.
+        if (!this.pool.failure) await this.finish();
+        throw error;
+      }
+      if (this.pool.failure) throw this.pool.failure.error;
+      await this.finish();
+      this.warnSmallTargetingLists();
+      return this.report;
+    } finally {
+      clearInterval(timer);
+      await this.report.close();
+    }
+  }
+
+  private async handle(message: SyncMessage): Promise<void> {
+    switch (message.kind) {
+      case 'record':
+        return this.handleRecord(message);
+      case 'state':
+        this.tracker.addState(message.payload, { streamId: message.stream ? streamId(message.stream) : undefined });
+        // A waiting state flushes partial batches at once: the source's checkpoint should not
+        // wait for batches to fill.
+        await this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
+        this.emitReadyStates();
+        return;
+      case 'stream_complete':
+        await this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
+        return;
+    }
+  }
+
+  private async handleRecord(message: Extract<SyncMessage, { kind: 'record' }>): Promise<void> {
+    const id = streamId(message.stream);
+    const counts = this.report.stream(id);
+    counts.received += 1;
+    const ref = this.tracker.registerRecord(id);
+    const info: RecordInfo = { ref, streamId: id, line: message.line };
+    const route = this.options.router.route(message.stream, message.primaryKey);
+    if (!route) return this.rejectUnrouted(info);
+    const ready = route.object === 'event' ? this.addEvent(info, message.data, route) : this.addAudienceMember(info, message.data, route);
+    if (ready) await this.dispatchAndWaitForSlots(ready[0], ready[1]);
+  }
+
+  private addEvent(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'event' }>): [Batch<EventItem>[], []] | undefined {
+    if (!this.options.events) throw new ConfigError(`Stream "${info.streamId}" sends events, but no Event API credentials are configured`);
+    const mapped = mapEventRecord({ data, plan: route.plan, nowMs: this.now() });
+    if (!mapped.ok) {
+      this.reject(info, { ...mapped.rejection, record: hashedCopy(data, route.plan) });
+      return undefined;
+    }
+    const json = JSON.stringify(mapped.value);
+    if (json.length > MAX_EVENT_REQUEST_BYTES) {
+      this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: hashedCopy(data, route.plan) });
+      return undefined;
+    }
+    const item: EventItem = { ...info, json, clientEventId: mapped.value.clientEventId };
+    const ready = this.eventBatches.add('events', item, json.length + 1);
+    return ready.length ? [ready, []] : undefined;
+  }
+
+  private addAudienceMember(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'audience' }>): [[], Batch<AudienceItem>[]] | undefined {
+    if (!this.options.audiences) throw new ConfigError(`Stream "${info.streamId}" writes audiences, but no Audience API credentials are configured`);
+    const mapped = mapAudienceRecord({ data, plan: route.plan });
+    if (!mapped.ok) {
+      this.reject(info, { ...mapped.rejection, record: hashedCopy(data, route.plan) });
+      return undefined;
+    }
+    const { list, action, key, identifier } = mapped.value;
+    const item: AudienceItem = { identifier, records: [info] };
+    const ready = this.audienceBatches.add(`${list}\u0000${action}\u0000${key}`, item, 0, {
+      key: identifier,
+      merge: (existing, duplicate) => existing.records.push(...duplicate.records),
+    });
+    return ready.length ? [[], ready] : undefined;
+  }
+
+  private rejectUnrouted(info: RecordInfo): void {
+    if (!this.unroutedStreams.has(info.streamId)) {
+      this.unroutedStreams.add(info.streamId);
+      void this.options.output.log(
+        'WARN',
+        `Stream "${info.streamId}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding): its records are counted as rejected and not sent`,
+      );
+    }
+    this.reject(info, { reason: 'stream is not routed to Rokt' }, false);
+  }
+
+  private reject(info: RecordInfo, rejection: { field?: string; reason: string; record?: unknown }, log = true): void {
+    if (log) this.report.rejected({ streamId: info.streamId, line: info.line, ...rejection });
+    else {
+      const counts = this.report.stream(info.streamId);
+      counts.rejected += 1;
+      counts.rejectedByReason.set(rejection.reason, (counts.rejectedByReason.get(rejection.reason) ?? 0) + 1);
+    }
+    this.tracker.settle(info.ref, 'rejected');
+    this.emitReadyStates();
+  }
+
+  private accept(info: RecordInfo): void {
+    this.report.accepted(info.streamId);
+    this.tracker.settle(info.ref, 'accepted');
+  }
+
+  /** Starts requests for ready batches, waiting for free slots: this is the backpressure on input. */
+  private async dispatchAndWaitForSlots(events: Batch<EventItem>[], audiences: Batch<AudienceItem>[]): Promise<void> {
+    this.dispatchAll(events, audiences);
+    await Promise.all([...this.dispatches]);
+  }
+
+  private dispatchAll(events: Batch<EventItem>[], audiences: Batch<AudienceItem>[]): void {
+    for (const batch of events) this.dispatch(() => this.sendEvents(batch));
+    for (const batch of audiences) this.dispatch(() => this.sendAudience(batch));
+  }
+
+  private dispatch(send: () => Promise<void>): void {
+    const started = this.pool.start(send).finally(() => this.dispatches.delete(started));
+    this.dispatches.add(started);
+  }
+
+  private async sendEvents(batch: Batch<EventItem>): Promise<void> {
+    const transport = this.options.events as EventsTransport;
+    const target: DeliveryTarget<EventItem> = eventsTarget({ transport, accountId: this.options.config.account_id });
+    const result = await deliver(batch.items, target, this.delivery);
+    this.settleEvents(result);
+  }
+
+  private settleEvents(result: DeliveryResult<EventItem>): void {
+    for (const item of result.accepted) this.accept(item);
+    for (const { item, reason } of result.rejected) {
+      this.report.rejected({ streamId: item.streamId, line: item.line, reason, record: JSON.parse(item.json) });
+      this.tracker.settle(item.ref, 'rejected');
+    }
+    this.emitReadyStates();
+  }
+
+  private async sendAudience(batch: Batch<AudienceItem>): Promise<void> {
+    const [list, action, key] = batch.key.split('\u0000') as [string, AudienceAction, IdentifierKey];
+    const target = audienceTarget({ transport: this.options.audiences as AudienceTransport, list, action, key });
+    const result = await deliver(batch.items, target, this.delivery);
+    this.report.audienceMembersSent(list, action, result.accepted.length);
+    for (const item of result.accepted) for (const info of item.records) this.accept(info);
+    for (const { item, reason } of result.rejected) {
+      for (const info of item.records) {
+        this.report.rejected({ streamId: info.streamId, line: info.line, reason, record: { list, action, [key]: item.identifier } });
+        this.tracker.settle(info.ref, 'rejected');
+      }
+    }
+    this.emitReadyStates();
+  }
+
+  private emitReadyStates(): void {
+    for (const state of this.tracker.takeReady()) {
+      void this.options.output.emitState(state.payload, { recordCount: state.window.accepted, rejectedRecordCount: state.window.rejected });
+    }
+  }
+
+  /** End of input: send everything, wait for every answer, emit the remaining states. */
+  private async finish(): Promise<void> {
+    this.dispatchAll(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
+    while (this.dispatches.size > 0) await Promise.all([...this.dispatches]);
+    await this.pool.drain();
+    this.emitReadyStates();
+    if (this.tracker.pendingStates > 0 || this.tracker.unsettledRecords > 0) {
+      throw new Error(`Internal error: ${this.tracker.pendingStates} states and ${this.tracker.unsettledRecords} records still pending at the end of input`);
+    }
+  }
+
+  private warnSmallTargetingLists(): void {
+    for (const { list, action, members } of this.report.lists.values()) {
+      if (action !== 'include' || members >= MIN_TARGETING_LIST) continue;
+      void this.options.output.log(
+        'WARN',
+        `Audience "${list}": ${members} members were added in this run. Rokt targets lists of at least ${MIN_TARGETING_LIST} people; if earlier runs already added members the list may be large enough (this counts only this run).`,
+      );
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The STATE watermark. Every record gets a sequence number when it is read; it is settled once
+ * Rokt accepted it or it was rejected. A STATE that arrived after record N may be emitted only
+ * when every record before N is settled, and states go out in the order they came in. With
+ * requests finishing out of order this needs the low watermark (first unsettled record), not
+ * "the last request finished".
+ */
+
+/** Counts for one checkpoint window; accepted + rejected = received once the window closes. */
+export interface Window {
+  received: number;
+  accepted: number;
+  rejected: number;
+}
+
+export interface RecordRef {
+  readonly seq: number;
+  readonly streamWindow: Window;
+  readonly globalWindow: Window;
+}
+
+export interface PendingState<S> {
+  /** The state covers records with seq below this. */
+  readonly coversBelow: number;
+  readonly window: Window;
+  readonly payload: S;
+  readonly receivedAt: number;
+}
+
+const newWindow = (): Window => ({ received: 0, accepted: 0, rejected: 0 });
+
+export class StateTracker<S> {
+  private nextSeq = 0;
+  private lowWatermark = 0;
+  /** Settled sequence numbers above the watermark (requests finish out of order). */
+  private readonly settledAhead = new Set<number>();
+  private readonly streamWindows = new Map<string, Window>();
+  private globalWindow = newWindow();
+  private readonly pending: PendingState<S>[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  registerRecord(streamId: string): RecordRef {
+    let streamWindow = this.streamWindows.get(streamId);
+    if (!streamWindow) {
+      streamWindow = newWindow();
+      this.streamWindows.set(streamId, streamWindow);
+    }
+    streamWindow.received += 1;
+    this.globalWindow.received += 1;
+    return { seq: this.nextSeq++, streamWindow, globalWindow: this.globalWindow };
+  }
+
+  settle(ref: RecordRef, outcome: 'accepted' | 'rejected'): void {
+    ref.streamWindow[outcome] += 1;
+    ref.globalWindow[outcome] += 1;
+    if (ref.seq !== this.lowWatermark) {
+      this.settledAhead.add(ref.seq);
+      return;
+    }
+    this.lowWatermark += 1;
+    while (this.settledAhead.delete(this.lowWatermark)) this.lowWatermark += 1;
+  }
+
+  /**
+   * Queues a state. A STREAM state closes its stream's window; a GLOBAL or LEGACY state closes the
+   * window of all streams.
+   */
+  addState(payload: S, scope: { streamId?: string }): void {
+    let window: Window;
+    if (scope.streamId !== undefined) {
+      window = this.streamWindows.get(scope.streamId) ?? newWindow();
+      this.streamWindows.set(scope.streamId, newWindow());
+    } else {
+      window = this.globalWindow;
+      this.globalWindow = newWindow();
+    }
+    this.pending.push({ coversBelow: this.nextSeq, window, payload, receivedAt: this.now() });
+  }
+
+  /** States whose records are all settled, in arrival order; removes them from the queue. */
+  takeReady(): PendingState<S>[] {
+    let count = 0;
+    while (count < this.pending.length && (this.pending[count] as PendingState<S>).coversBelow <= this.lowWatermark) count += 1;
+    return count === 0 ? [] : this.pending.splice(0, count);
+  }
+
+  get pendingStates(): number {
+    return this.pending.length;
+  }
+
+  get unsettledRecords(): number {
+    return this.nextSeq - this.lowWatermark - this.settledAhead.size;
+  }
+
+  get recordsRegistered(): number {
+    return this.nextSeq;
+  }
+
+  oldestPendingAgeMs(): number {
+    const oldest = this.pending[0];
+    return oldest ? this.now() - oldest.receivedAt : 0;
+  }
+}

@@ -1,0 +1,47 @@
+import type { AudienceAction, IdentifierKey } from '../catalog/map-audience.js';
+import type { AudienceTransport } from '../rokt/audience-api.js';
+import type { EventsTransport } from '../rokt/events-api.js';
+import type { ApiResponse } from '../rokt/http.js';
+import type { DeliveryTarget } from './deliver.js';
+import type { AudienceItem, EventItem } from './pipeline.js';
+
+/** Events requests: the body is assembled from events serialized once, when they were batched. */
+export function eventsTarget(options: { transport: EventsTransport; accountId: string }): DeliveryTarget<EventItem> {
+  const prefix = `{"accountId":${JSON.stringify(options.accountId)},"events":[`;
+  return {
+    name: `Event API ${options.transport.version} request`,
+    conflictMeansDelivered: options.transport.conflictMeansDelivered,
+    send: (items, requestKey) => options.transport.send(prefix + items.map((item) => item.json).join(',') + ']}', requestKey),
+    unprocessed: unprocessedEvents,
+  };
+}
+
+/** `{"data":{"unprocessedRecords":[{"error":{code,message},"record":{clientEventId…}}]}}`, matched by clientEventId. */
+export function unprocessedEvents(items: readonly EventItem[], response: ApiResponse): Map<EventItem, string> {
+  const rejected = new Map<EventItem, string>();
+  if (!response.body.includes('unprocessedRecords')) return rejected;
+  let entries: unknown;
+  try {
+    entries = (JSON.parse(response.body) as { data?: { unprocessedRecords?: unknown } }).data?.unprocessedRecords;
+  } catch {
+    return rejected;
+  }
+  if (!Array.isArray(entries) || entries.length === 0) return rejected;
+  const byId = new Map<string, EventItem[]>();
+  for (const item of items) byId.set(item.clientEventId, [...(byId.get(item.clientEventId) ?? []), item]);
+  for (const entry of entries as { error?: { code?: string; message?: string }; record?: { clientEventId?: unknown } }[]) {
+    const id = entry.record?.clientEventId;
+    const reason = `Rokt did not process it: ${[entry.error?.code, entry.error?.message].filter(Boolean).join(': ') || 'no reason given'}`;
+    for (const item of byId.get(String(id)) ?? []) rejected.set(item, reason);
+  }
+  return rejected;
+}
+
+export function audienceTarget(options: { transport: AudienceTransport; list: string; action: AudienceAction; key: IdentifierKey }): DeliveryTarget<AudienceItem> {
+  const { transport, list, action, key } = options;
+  return {
+    name: `Audience API ${transport.version} ${action} request for list "${list}"`,
+    conflictMeansDelivered: false,
+    send: (items) => transport.send({ list, action, key, identifiers: items.map((item) => item.identifier) }),
+  };
+}

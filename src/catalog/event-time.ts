@@ -14,6 +14,7 @@ export function parseEventTime(value: unknown): ParsedTime {
   if (typeof value !== 'string') return { ok: false, reason: `eventTime must be a timestamp string or epoch number, got ${typeof value}` };
   const text = value.trim();
   if (/^-?\d+(\.\d+)?$/.test(text)) return fromEpoch(Number(text));
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return { ok: false, reason: 'eventTime is a date without a time and has no time zone' };
   const match = RFC3339.exec(text);
   if (!match) return { ok: false, reason: 'eventTime is not an RFC 3339 timestamp or epoch number' };
   const [, y, mo, d, h, mi, s, fraction, zone] = match;

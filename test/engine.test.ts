@@ -1,0 +1,88 @@
+import t from 'tap';
+import { parseAirbyteLine } from '../src/protocol/airbyte-input.js';
+import { Batcher } from '../src/sync/batcher.js';
+import { StateTracker } from '../src/sync/state-tracker.js';
+import { classifyStatus, retryAfterMs, retryDelayMs } from '../src/rokt/retry.js';
+
+t.test('state tracker: a state waits for every earlier record, even when later ones settle first', async (t) => {
+  const tracker = new StateTracker<string>(() => 0);
+  const a = tracker.registerRecord('s');
+  const b = tracker.registerRecord('s');
+  tracker.addState('after-ab', {});
+  const c = tracker.registerRecord('s');
+  tracker.addState('after-abc', {});
+  tracker.settle(c, 'accepted');
+  tracker.settle(b, 'rejected');
+  t.same(tracker.takeReady(), [], 'a is still in flight');
+  tracker.settle(a, 'accepted');
+  const ready = tracker.takeReady();
+  t.same(ready.map((state) => state.payload), ['after-ab', 'after-abc'], 'both, in order');
+  t.same(ready[0]?.window, { received: 2, accepted: 1, rejected: 1 });
+  t.same(ready[1]?.window, { received: 1, accepted: 1, rejected: 0 });
+  t.equal(tracker.unsettledRecords, 0);
+});
+
+t.test('state tracker: STREAM states count their own stream’s window; GLOBAL counts all', async (t) => {
+  const tracker = new StateTracker<string>(() => 0);
+  const refs = [tracker.registerRecord('a'), tracker.registerRecord('b'), tracker.registerRecord('a')];
+  tracker.addState('a-state', { streamId: 'a' });
+  tracker.addState('b-state', { streamId: 'b' });
+  const late = tracker.registerRecord('b');
+  tracker.addState('global', {});
+  for (const ref of [...refs, late]) tracker.settle(ref, 'accepted');
+  const ready = tracker.takeReady();
+  t.same(
+    ready.map((state) => [state.payload, state.window.received]),
+    [
+      ['a-state', 2],
+      ['b-state', 1],
+      ['global', 4],
+    ],
+  );
+});
+
+t.test('batcher: full batches, byte limit, dedupe', async (t) => {
+  const batcher = new Batcher<{ id: string; refs: number[] }>({ maxItems: 3, maxBytes: 10 }, () => 0);
+  const merge = (existing: { refs: number[] }, item: { refs: number[] }) => existing.refs.push(...item.refs);
+  t.same(batcher.add('k', { id: 'x', refs: [1] }, 1, { key: 'x', merge }), []);
+  t.same(batcher.add('k', { id: 'x', refs: [2] }, 1, { key: 'x', merge }), [], 'duplicate merged, takes no place');
+  t.same(batcher.add('k', { id: 'y', refs: [3] }, 1, { key: 'y', merge }), []);
+  const full = batcher.add('k', { id: 'z', refs: [4] }, 1, { key: 'z', merge });
+  t.equal(full.length, 1);
+  t.same(full[0]?.items, [{ id: 'x', refs: [1, 2] }, { id: 'y', refs: [3] }, { id: 'z', refs: [4] }]);
+  batcher.add('k', { id: 'a', refs: [] }, 6);
+  const closed = batcher.add('k', { id: 'b', refs: [] }, 6);
+  t.same(closed[0]?.items.map((item) => item.id), ['a'], 'closed before exceeding maxBytes');
+  t.same(batcher.takeAll()[0]?.items.map((item) => item.id), ['b']);
+});
+
+t.test('retry policy', async (t) => {
+  t.equal(classifyStatus(200, { conflictMeansDelivered: false }), 'delivered');
+  t.equal(classifyStatus(409, { conflictMeansDelivered: true }), 'delivered');
+  t.equal(classifyStatus(409, { conflictMeansDelivered: false }), 'fatal');
+  t.equal(classifyStatus(400, { conflictMeansDelivered: false }), 'split');
+  t.equal(classifyStatus(401, { conflictMeansDelivered: false }), 'auth');
+  t.equal(classifyStatus(403, { conflictMeansDelivered: false }), 'auth');
+  t.equal(classifyStatus(429, { conflictMeansDelivered: false }), 'retry');
+  t.equal(classifyStatus(503, { conflictMeansDelivered: false }), 'retry');
+  t.equal(classifyStatus(404, { conflictMeansDelivered: false }), 'fatal');
+  t.equal(retryAfterMs('3', 0), 3000);
+  t.equal(retryAfterMs(new Date(10_000).toUTCString(), 4000), 6000);
+  t.equal(retryAfterMs(undefined, 0), undefined);
+  const policy = { maxRetries: 5, maxElapsedMs: 60_000, baseDelayMs: 100, maxDelayMs: 1000, random: () => 1 };
+  t.same([0, 1, 2, 3, 4].map((retry) => retryDelayMs({ retry, policy })), [100, 200, 400, 800, 1000]);
+  t.equal(retryDelayMs({ retry: 0, retryAfter: 2500, policy }), 2500);
+});
+
+t.test('Airbyte input: records, lossless states, stream status, invalid lines', async (t) => {
+  t.match(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","namespace":"n","data":{"a":1},"emitted_at":1}}'), { kind: 'record', stream: { name: 's', namespace: 'n' }, data: { a: 1 } });
+  const big = parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":{"id":12345678901234567890123,"n":1.5},"emitted_at":1}}');
+  t.match(big, { kind: 'record', data: { id: '12345678901234567890123', n: 1.5 } }, 'integers beyond 2^53 keep their digits');
+  t.match(parseAirbyteLine('{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"s"}}}}'), { kind: 'state', state: { scope: 'stream', stream: { name: 's' } } });
+  t.match(parseAirbyteLine('{"type":"STATE","state":{"data":{"x":1}}}'), { kind: 'state', state: { scope: 'global' } }, 'no type = LEGACY = global');
+  t.match(parseAirbyteLine('{"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":1,"stream_status":{"stream_descriptor":{"name":"s"},"status":"COMPLETE"}}}'), { kind: 'stream_status', status: 'COMPLETE' });
+  t.match(parseAirbyteLine('{"type":"LOG","log":{"level":"INFO","message":"x"}}'), { kind: 'ignored', type: 'LOG' });
+  t.match(parseAirbyteLine('not json'), { kind: 'invalid', reason: /not valid JSON/ });
+  t.match(parseAirbyteLine('[1,2]'), { kind: 'invalid', reason: /no "type"/ });
+  t.match(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":[1]}}'), { kind: 'invalid', reason: /"data" is not an object/ });
+});

@@ -32,6 +32,8 @@ export class RunningCli {
   readonly stdout: string[] = [];
   stderr = '';
   private readonly lineWaiters: (() => void)[] = [];
+  /** Called synchronously for each stdout line as it arrives (to check it against the simulator at that moment). */
+  onLine?: (line: string) => void;
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], options: { bin?: string; env?: NodeJS.ProcessEnv } = {}) {
@@ -41,7 +43,10 @@ export class RunningCli {
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      for (const line of lines) this.stdout.push(line);
+      for (const line of lines) {
+        this.stdout.push(line);
+        this.onLine?.(line);
+      }
       for (const wake of this.lineWaiters.splice(0)) wake();
     });
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));

@@ -20,17 +20,23 @@ export class Router {
   private readonly catalogStreams = new Map<string, ConfiguredStream>();
   private readonly routes = new Map<string, StreamRoute | undefined>();
 
+  /**
+   * `keysFromInput`: primary keys arrive with the input (Singer SCHEMA messages), so bindings are
+   * checked when their schema arrives rather than up front.
+   */
   constructor(
     private readonly config: Config,
     catalog: ConfiguredCatalog | undefined,
+    options: { keysFromInput?: boolean } = {},
   ) {
     for (const stream of catalog?.streams ?? []) {
       this.catalogStreams.set(streamId(configuredStreamKey(stream)), stream);
     }
     // Validate every configured stream up front, so a bad catalog fails before any row is read.
     for (const stream of catalog?.streams ?? []) this.route(configuredStreamKey(stream));
-    for (const name of Object.keys(config.streams)) this.route({ name });
+    if (!options.keysFromInput) for (const name of Object.keys(config.streams)) this.route({ name });
   }
+
 
   /** The route of a stream, or undefined when the stream goes nowhere. */
   route(key: StreamKey, primaryKeyHint?: readonly string[]): StreamRoute | undefined {
@@ -46,8 +52,10 @@ export class Router {
     this.routes.delete(streamId(key));
   }
 
+  /** Every object a stream may be routed to: routed catalog streams and config bindings. */
   objects(): Set<'event' | 'audience'> {
-    return new Set([...this.routes.values()].flatMap((route) => (route ? [route.object] : [])));
+    const routed = [...this.routes.values()].flatMap((route) => (route ? [route.object] : []));
+    return new Set([...routed, ...Object.values(this.config.streams).map((binding) => binding.object)]);
   }
 
   private build(key: StreamKey, primaryKeyHint: readonly string[] | undefined): StreamRoute | undefined {

@@ -123,6 +123,18 @@ export const configSchema = z
       .max(600)
       .default(30)
       .meta({ title: 'Flush interval (s)', description: 'A partial batch is sent at the latest this long after its first row (a waiting STATE flushes at once).', order: 17 }),
+    unrouted_streams: z
+      .enum(['reject', 'fail'])
+      .default('reject')
+      .meta({
+        title: 'Unrouted streams',
+        description: 'Records of a stream that goes nowhere (not in the data-activation catalog, no binding): `reject` counts them as rejected with a warning and goes on; `fail` stops the run.',
+        order: 19,
+      }),
+    validate_records: z
+      .boolean()
+      .default(true)
+      .meta({ title: 'Validate records (Singer)', description: 'Singer mode: validate each record against its stream’s SCHEMA message; invalid records are rejected with the reason.', order: 20 }),
     rejected_records_path: z
       .string()
       .min(1)

@@ -1,4 +1,4 @@
-import { isSafeNumber, parse as losslessParse } from 'lossless-json';
+import { isObject, parseMessageLine } from './json.js';
 
 export interface StreamKey {
   name: string;
@@ -19,18 +19,6 @@ export interface AirbyteStateShape {
   stream?: StreamKey;
 }
 
-/** Long digit runs may be integers beyond 2^53: such lines are parsed losslessly. */
-const LONG_DIGITS = /\d{16}/;
-
-/** Integers beyond 2^53 are kept as their exact digits (a string); other numbers as numbers. */
-function parseNumberKeepingDigits(text: string): unknown {
-  return isSafeNumber(text, { approx: false }) ? Number(text) : /^-?\d+$/.test(text) ? text : Number(text);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function streamKey(value: unknown): StreamKey | undefined {
   if (!isObject(value) || typeof value.name !== 'string') return undefined;
   return typeof value.namespace === 'string' ? { name: value.name, namespace: value.namespace } : { name: value.name };
@@ -40,11 +28,7 @@ function streamKey(value: unknown): StreamKey | undefined {
 export function parseAirbyteLine(text: string): AirbyteInput {
   let message: unknown;
   try {
-    message = JSON.parse(text);
-    // Re-parse the rare lines where JSON.parse may have lost digits: STATE lines must round-trip
-    // byte for byte, and record values beyond 2^53 must reach Rokt exactly.
-    if (isObject(message) && message.type === 'STATE') message = losslessParse(text);
-    else if (LONG_DIGITS.test(text)) message = losslessParse(text, null, parseNumberKeepingDigits);
+    message = parseMessageLine(text, (parsed) => parsed.type === 'STATE');
   } catch (error) {
     return { kind: 'invalid', reason: `not valid JSON (${(error as Error).message})` };
   }

@@ -5,8 +5,22 @@ const VALUE_FLAGS = new Set(['config', 'catalog', 'state', 'input', 'format']);
  * `command --flag value --flag=value --switch`. Unknown flags (e.g. the Python CDK's `--debug`)
  * are kept and ignored by commands that do not know them.
  */
-export function parseFlags(argv: readonly string[]): { command?: string; flags: Map<string, string | true>; positionals: string[] } {
+export interface ParsedArgs {
+  command?: string;
+  /** The last value of each flag. */
+  flags: Map<string, string | true>;
+  /** Every value of a repeated flag, in order (e.g. several --config files). */
+  repeated: Map<string, string[]>;
+  positionals: string[];
+}
+
+export function parseFlags(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string | true>();
+  const repeated = new Map<string, string[]>();
+  const setValue = (name: string, value: string) => {
+    flags.set(name, value);
+    repeated.set(name, [...(repeated.get(name) ?? []), value]);
+  };
   const positionals: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index] as string;
@@ -16,17 +30,17 @@ export function parseFlags(argv: readonly string[]): { command?: string; flags: 
     }
     const equals = arg.indexOf('=');
     if (equals > 0) {
-      flags.set(arg.slice(2, equals), arg.slice(equals + 1));
+      setValue(arg.slice(2, equals), arg.slice(equals + 1));
       continue;
     }
     const name = arg.slice(2);
     const next = argv[index + 1];
     if (VALUE_FLAGS.has(name) && next !== undefined && !next.startsWith('--')) {
-      flags.set(name, next);
+      setValue(name, next);
       index += 1;
     } else {
       flags.set(name, true);
     }
   }
-  return { command: positionals[0], flags, positionals };
+  return { command: positionals[0], flags, repeated, positionals };
 }

@@ -108,6 +108,10 @@ interface Route {
 
 type ResolvedOptions = Required<Omit<SimulatorOptions, 'credentials'>>;
 
+/**
+ * The simulator. Emits 'request' (a RecordedRequest) after each request is answered, reset or dropped.
+ * Requests are handled in arrival order and all state lives in memory; stop() closes everything.
+ */
 export class RoktSimulator extends EventEmitter {
   readonly credentials: SimulatorCredentials;
   readonly requests: RecordedRequest[] = [];
@@ -237,25 +241,26 @@ export class RoktSimulator extends EventEmitter {
   /** Runs synchronously, so matching and using up a fault rule cannot interleave with another request. */
   #decide(request: RecordedRequest, bodyBytes: number): Outcome {
     const armed = this.#faults.match(request.path, clientEventIdsOf(request.body));
-    const fault = armed?.rule.fault;
-    if (armed && fault && isPreProcessingFault(fault)) {
+    if (!armed) return { kind: 'answer', ...this.#route(request, bodyBytes, undefined) };
+    const { fault } = armed.rule;
+    if (isPreProcessingFault(fault)) {
       this.#faults.consume(armed);
       return fault.kind === 'reset' ? { kind: 'reset' } : { kind: 'answer', ...statusFaultAnswer(fault) };
     }
     const answer = this.#route(request, bodyBytes, fault);
     // Post-processing faults only apply (and only count) once the request passed auth and validation.
-    if (!armed || !fault || answer.status < 200 || answer.status >= 300) return { kind: 'answer', ...answer };
+    if (answer.status < 200 || answer.status >= 300) return { kind: 'answer', ...answer };
     this.#faults.consume(armed);
     if (fault.kind === 'drop-after-processing') return { kind: 'drop' };
-    if (fault.kind === 'delay') return { kind: 'answer', ...answer, delayMs: fault.ms };
-    return { kind: 'answer', ...answer };
+    return { kind: 'answer', ...answer, delayMs: fault.kind === 'delay' ? fault.ms : 0 };
   }
 
   #route(request: RecordedRequest, bodyBytes: number, fault: Fault | undefined): Answer {
     const route = this.#routes.get(request.path);
     if (!route) return roktError(404, 'NotFound', `no endpoint at ${request.path}`);
     if (request.method !== route.method) {
-      return { ...roktError(405, 'MethodNotAllowed', `${request.path} accepts ${route.method} only`), headers: { allow: route.method } };
+      const refusal = roktError(405, 'MethodNotAllowed', `${request.path} accepts ${route.method} only`);
+      return { ...refusal, headers: { allow: route.method } };
     }
     const maxBytes = route.maxBodyBytes ?? MAX_BUFFERED_BODY_BYTES;
     if (bodyBytes > maxBytes) {

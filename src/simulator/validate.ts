@@ -106,7 +106,8 @@ function findAttributesProblem(list: unknown, field: string): string | undefined
       return `${field}[${index}] must be {"name": string, "value": string}`;
     }
     if (item.value.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
-      return `${field}[${index}] (${item.name}) value is ${item.value.length} characters; the limit is ${MAX_ATTRIBUTE_VALUE_LENGTH}`;
+      const length = item.value.length;
+      return `${field}[${index}] (${item.name}) value is ${length} characters; the limit is ${MAX_ATTRIBUTE_VALUE_LENGTH}`;
     }
     if (item.name.toLowerCase().startsWith(RESERVED_NAME_PREFIX)) {
       return `${field}[${index}] name ${JSON.stringify(item.name)} is reserved (names beginning "rokt." are not allowed)`;

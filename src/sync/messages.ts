@@ -2,7 +2,15 @@ import type { StreamKey } from '../protocol/airbyte-input.js';
 
 /** What the write pipeline consumes, whichever protocol (Airbyte or Singer) it came from. */
 export type SyncMessage =
-  | { kind: 'record'; stream: StreamKey; data: Record<string, unknown>; line: number; primaryKey?: readonly string[] }
+  | {
+      kind: 'record';
+      stream: StreamKey;
+      data: Record<string, unknown>;
+      line: number;
+      primaryKey?: readonly string[];
+      /** Set when the reader already knows the record cannot be sent (e.g. it fails its Singer schema). */
+      rejection?: { field?: string; reason: string };
+    }
   /** `stream` set: a per-stream state (covers that stream); unset: covers every stream. */
   | { kind: 'state'; stream?: StreamKey; payload: unknown; line: number }
   /** The source finished a stream: a good moment to flush. */

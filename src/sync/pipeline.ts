@@ -4,7 +4,7 @@ import { mapAudienceRecord, type AudienceAction, type IdentifierKey } from '../c
 import { mapEventRecord } from '../catalog/map-event.js';
 import type { Router, StreamRoute } from '../catalog/routes.js';
 import type { Config } from '../config/schema.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import type { AudienceTransport } from '../rokt/audience-api.js';
 import type { EventsTransport } from '../rokt/events-api.js';
 import type { RetryPolicy } from '../rokt/retry.js';
@@ -96,9 +96,9 @@ export class WritePipeline {
           await this.handle(message);
         }
       } catch (error) {
-        // The input broke (e.g. an over-long line): deliver what was read, emit the states it
-        // covers, then fail.
-        if (!this.pool.failure) await this.finish();
+        // The input broke (e.g. an over-long line): deliver what was read and emit the states it
+        // covers, then fail with the input's error whatever happens while finishing.
+        if (error instanceof InputError && !this.pool.failure) await this.finish().catch(() => undefined);
         throw error;
       }
       if (this.pool.failure) throw this.pool.failure.error;
@@ -136,6 +136,7 @@ export class WritePipeline {
     const info: RecordInfo = { ref, streamId: id, line: message.line };
     const route = this.options.router.route(message.stream, message.primaryKey);
     if (!route) return this.rejectUnrouted(info);
+    if (message.rejection) return this.reject(info, { ...message.rejection, record: hashedCopy(message.data, route.plan) });
     const ready = route.object === 'event' ? this.addEvent(info, message.data, route) : this.addAudienceMember(info, message.data, route);
     if (ready) await this.dispatchAndWaitForSlots(ready[0], ready[1]);
   }
@@ -174,6 +175,9 @@ export class WritePipeline {
   }
 
   private rejectUnrouted(info: RecordInfo): void {
+    if (this.options.config.unrouted_streams === 'fail') {
+      throw new ConfigError(`Stream "${info.streamId}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding), and unrouted_streams is "fail"`);
+    }
     if (!this.unroutedStreams.has(info.streamId)) {
       this.unroutedStreams.add(info.streamId);
       void this.options.output.log(

@@ -77,7 +77,15 @@ export class RunningCli {
 
   async result(): Promise<CliResult> {
     const code = await this.exited;
-    return { code, stdout: this.stdout, stderr: this.stderr, messages: this.stdout.filter((line) => line.trim() !== '').map((line) => JSON.parse(line)) };
+    const stdout = this.stdout;
+    return {
+      code,
+      stdout,
+      stderr: this.stderr,
+      get messages() {
+        return stdout.filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
+      },
+    };
   }
 }
 

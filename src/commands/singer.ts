@@ -1,0 +1,49 @@
+import type { Readable } from 'node:stream';
+import { Router } from '../catalog/routes.js';
+import { withEnvironment } from '../config/env.js';
+import { parseConfig, readJsonFile } from '../config/load.js';
+import { configSecrets } from '../config/secrets.js';
+import { ConfigError } from '../errors.js';
+import { isObject } from '../protocol/json.js';
+import { readLines } from '../protocol/lines.js';
+import { Redactor } from '../protocol/redact.js';
+import { SingerReader } from '../protocol/singer-input.js';
+import { singerSyncOutput, type StderrLevel } from '../protocol/singer-output.js';
+import type { LineWriter } from '../protocol/writer.js';
+import { ENV_PREFIX } from './about.js';
+import { runSync } from './write.js';
+
+export interface SingerRunOptions {
+  /** Several files are merged in order (later wins); the literal `ENV` is accepted and ignored, env is always read. */
+  configPaths: string[];
+  input: Readable;
+  writer: LineWriter;
+  log: (level: StderrLevel, message: string) => void;
+  setRedactor: (redactor: Redactor) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function runSinger(options: SingerRunOptions): Promise<void> {
+  let fileConfig: Record<string, unknown> = {};
+  for (const path of options.configPaths) {
+    if (path === 'ENV') continue;
+    const content = await readJsonFile(path, 'config');
+    if (!isObject(content)) throw new ConfigError(`The config file ${path} must hold a JSON object`);
+    fileConfig = { ...fileConfig, ...content };
+  }
+  if (options.configPaths.length === 0 && !options.env[`${ENV_PREFIX}_ACCOUNT_ID`]) throw new ConfigError('Missing --config FILE');
+  const config = parseConfig(withEnvironment(fileConfig, { prefix: ENV_PREFIX, env: options.env }));
+  options.setRedactor(new Redactor(configSecrets(config)));
+  const router = new Router(config, undefined, { keysFromInput: true });
+  const counts = { invalidLines: 0 };
+  const reader = new SingerReader({ router, validateRecords: config.validate_records, log: options.log, counts });
+  await runSync({
+    config,
+    router,
+    messages: reader.messages(readLines(options.input)),
+    output: singerSyncOutput({ writer: options.writer, log: options.log }),
+    stopInput: () => options.input.destroy(),
+    inputCounts: counts,
+  });
+  await options.writer.flushed();
+}

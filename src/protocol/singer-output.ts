@@ -1,0 +1,21 @@
+import { stringify as losslessStringify } from 'lossless-json';
+import type { SyncOutput } from '../sync/messages.js';
+import type { Redactor } from './redact.js';
+import type { LineWriter } from './writer.js';
+
+export type StderrLevel = 'CRITICAL' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
+
+/** Human log lines on stderr: stdout is reserved for state values. */
+export function stderrLogger(redactor: () => Redactor, stream: NodeJS.WritableStream = process.stderr) {
+  return (level: StderrLevel, message: string): void => {
+    stream.write(`${new Date().toISOString()} ${level.padEnd(8)} ${redactor().redact(message)}\n`);
+  };
+}
+
+/** Singer targets print each STATE's value, alone, as one JSON line (lossless). */
+export function singerSyncOutput(options: { writer: LineWriter; log: (level: StderrLevel, message: string) => void }): SyncOutput {
+  return {
+    emitState: (payload) => options.writer.writeLine(losslessStringify(payload) ?? 'null'),
+    log: async (level, message) => options.log(level, message),
+  };
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * `target-rokt`: the Singer target for Meltano. Reads SCHEMA/RECORD/STATE lines from stdin (or
+ * --input FILE), writes through the same engine as the Airbyte destination, and prints each STATE
+ * value on stdout once Rokt has every record before it. Logs go to stderr.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { describeFailure } from './errors.js';
+import { parseFlags } from './protocol/argv.js';
+import { Redactor } from './protocol/redact.js';
+import { stderrLogger } from './protocol/singer-output.js';
+import { LineWriter } from './protocol/writer.js';
+
+async function main(argv: string[]): Promise<number> {
+  let redactor = Redactor.none;
+  const log = stderrLogger(() => redactor);
+  const { flags, repeated } = parseFlags(argv);
+  try {
+    const about = await import('./commands/about.js');
+    if (flags.has('version')) {
+      process.stdout.write(`${about.TARGET_NAME} v${about.packageVersion()}\n`);
+      return 0;
+    }
+    if (flags.has('about')) {
+      process.stdout.write(about.about(typeof flags.get('format') === 'string' ? (flags.get('format') as string) : undefined) + '\n');
+      return 0;
+    }
+    const { runSinger } = await import('./commands/singer.js');
+    const inputPath = flags.get('input');
+    const input: Readable = typeof inputPath === 'string' ? createReadStream(inputPath) : process.stdin;
+    await runSinger({
+      configPaths: repeated.get('config') ?? [],
+      input,
+      writer: new LineWriter(process.stdout),
+      log,
+      setRedactor: (next) => (redactor = next),
+      env: process.env,
+    });
+    return 0;
+  } catch (error) {
+    const failure = describeFailure(error);
+    log('CRITICAL', `${failure.message} (${failure.failureType})`);
+    if (failure.failureType === 'system_error' && error instanceof Error && !(error.name === 'InputError')) log('DEBUG', error.stack ?? '');
+    return failure.exitCode;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`target-rokt: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -37,6 +37,17 @@ export class FatalApiError extends Error {
   }
 }
 
+/** The process was asked to stop (SIGTERM/SIGINT) before the input ended. */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  constructor(
+    message: string,
+    readonly signal: 'SIGTERM' | 'SIGINT',
+  ) {
+    super(message);
+  }
+}
+
 export interface Failure {
   failureType: FailureType;
   exitCode: number;
@@ -62,6 +73,10 @@ export function describeFailure(error: unknown): Failure {
   }
   if (error instanceof RetryableApiError) {
     return { failureType: 'transient_error', exitCode: EXIT_TRANSIENT_ERROR, message };
+  }
+  if (error instanceof InterruptedError) {
+    // The shell convention for "killed by signal N": 128 + N.
+    return { failureType: 'transient_error', exitCode: error.signal === 'SIGTERM' ? 143 : 130, message };
   }
   if (error instanceof InputError) {
     return { failureType: 'system_error', exitCode: EXIT_SYSTEM_ERROR, message };

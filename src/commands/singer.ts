@@ -37,12 +37,13 @@ export async function runSinger(options: SingerRunOptions): Promise<void> {
   const router = new Router(config, undefined, { keysFromInput: true });
   const counts = { invalidLines: 0 };
   const reader = new SingerReader({ router, validateRecords: config.validate_records, log: options.log, counts });
+  const stop = new AbortController();
   await runSync({
     config,
     router,
-    messages: reader.messages(readLines(options.input)),
+    messages: reader.messages(readLines(options.input, { signal: stop.signal })),
     output: singerSyncOutput({ writer: options.writer, log: options.log }),
-    stopInput: () => options.input.destroy(),
+    stopInput: () => stop.abort(),
     inputCounts: counts,
   });
   await options.writer.flushed();

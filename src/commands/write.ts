@@ -49,7 +49,16 @@ export async function runSync(options: {
   const transports = createTransports(options.config, options.router);
   for (const note of transports.notes) await options.output.log('INFO', note);
   const pipeline = new WritePipeline({ ...options, events: transports.events, audiences: transports.audiences });
-  const report = await pipeline.run();
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => pipeline.interrupt(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let report: RunReport;
+  try {
+    report = await pipeline.run();
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
   report.invalidLines = options.inputCounts.invalidLines;
   const { sentence, details } = report.summary();
   await options.output.log('INFO', `${sentence} ${JSON.stringify(details)}`);
@@ -63,6 +72,7 @@ export async function runWrite({ flags, output, stdin }: CommandContext): Promis
   const catalog = catalogPath ? parseConfiguredCatalog(await readJsonFile(catalogPath, 'catalog')) : undefined;
   const router = new Router(config, catalog);
   const counts = { invalidLines: 0, ignored: new Map<string, number>() };
-  const messages = airbyteSyncMessages(readLines(stdin), { output, counts });
-  await runSync({ config, router, messages, output: airbyteSyncOutput(output), stopInput: () => stdin.destroy(), inputCounts: counts });
+  const stop = new AbortController();
+  const messages = airbyteSyncMessages(readLines(stdin, { signal: stop.signal }), { output, counts });
+  await runSync({ config, router, messages, output: airbyteSyncOutput(output), stopInput: () => stop.abort(), inputCounts: counts });
 }

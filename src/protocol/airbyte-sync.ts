@@ -4,6 +4,8 @@ import { parseAirbyteLine } from './airbyte-input.js';
 import type { InputLine } from './lines.js';
 
 const LOGGED_INVALID_LINES = 20;
+/** Airbyte message types a destination may see and has no use for: counted silently. */
+const KNOWN_TYPES = new Set(['LOG', 'TRACE', 'CONTROL', 'SPEC', 'CATALOG', 'CONNECTION_STATUS', 'DESTINATION_CATALOG']);
 
 /**
  * Airbyte stdin lines → pipeline messages. Lines that are not messages are reported with their
@@ -14,7 +16,8 @@ export async function* airbyteSyncMessages(
   options: { output: AirbyteOutput; counts: { invalidLines: number; ignored: Map<string, number> } },
 ): AsyncGenerator<SyncMessage> {
   const { output, counts } = options;
-  for await (const { number, text } of lines) {
+  for await (const { number, text, replacedInvalidUtf8 } of lines) {
+    if (replacedInvalidUtf8) await output.log('WARN', `Input line ${number} holds bytes that are not valid UTF-8; they were replaced by U+FFFD`);
     const parsed = parseAirbyteLine(text);
     switch (parsed.kind) {
       case 'record':
@@ -26,9 +29,12 @@ export async function* airbyteSyncMessages(
       case 'stream_status':
         if (parsed.status === 'COMPLETE' || parsed.status === 'INCOMPLETE') yield { kind: 'stream_complete', stream: parsed.stream };
         break;
-      case 'ignored':
-        counts.ignored.set(parsed.type, (counts.ignored.get(parsed.type) ?? 0) + 1);
+      case 'ignored': {
+        const seen = (counts.ignored.get(parsed.type) ?? 0) + 1;
+        counts.ignored.set(parsed.type, seen);
+        if (seen === 1 && !KNOWN_TYPES.has(parsed.type)) await output.log('WARN', `Input line ${number}: unknown message type "${parsed.type}" ignored (further ones are only counted)`);
         break;
+      }
       case 'invalid':
         counts.invalidLines += 1;
         if (counts.invalidLines <= LOGGED_INVALID_LINES) {

@@ -6,6 +6,8 @@ export interface InputLine {
   /** 1-based line number in the input, for messages that point at a line. */
   number: number;
   text: string;
+  /** The line held bytes that are not UTF-8; they were replaced by U+FFFD. */
+  replacedInvalidUtf8?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_CHARS = 64 * 1024 * 1024;
@@ -16,10 +18,18 @@ export const DEFAULT_MAX_LINE_CHARS = 64 * 1024 * 1024;
  * a UTF-8 BOM on the first line is dropped; a line longer than `maxLineChars` is an InputError
  * naming its number, since its content (and so whether it held a record) cannot be known.
  */
-export async function* readLines(input: Readable, options: { maxLineChars?: number } = {}): AsyncGenerator<InputLine> {
+export async function* readLines(input: Readable, options: { maxLineChars?: number; signal?: AbortSignal } = {}): AsyncGenerator<InputLine> {
   const maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
   const lines = input.pipe(split2({ maxLength: maxLineChars }));
   input.on('error', (error) => lines.destroy(error));
+  // Stopping (a signal, a fatal error) ends the iteration at once, even while stdin is idle.
+  const stop = () => {
+    input.unpipe(lines);
+    input.pause();
+    lines.destroy();
+  };
+  if (options.signal?.aborted) return;
+  options.signal?.addEventListener('abort', stop, { once: true });
   let number = 0;
   try {
     for await (const chunk of lines) {
@@ -27,12 +37,15 @@ export async function* readLines(input: Readable, options: { maxLineChars?: numb
       let text = chunk as string;
       if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (text.length === 0 || (text.length < 3 && text.trim() === '')) continue;
-      yield { number, text };
+      yield text.includes('\uFFFD') ? { number, text, replacedInvalidUtf8: true } : { number, text };
     }
   } catch (error) {
+    if (options.signal?.aborted) return;
     if ((error as Error).message === 'maximum buffer reached') {
       throw new InputError(`Input line ${number + 1} is longer than ${maxLineChars} characters; the run stops so that no record is lost silently`);
     }
     throw new InputError(`Reading the input failed after line ${number}: ${(error as Error).message}`);
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
   }
 }

@@ -35,7 +35,8 @@ export class SingerReader {
   constructor(private readonly options: SingerReaderOptions) {}
 
   async *messages(lines: AsyncIterable<InputLine>): AsyncGenerator<SyncMessage> {
-    for await (const { number, text } of lines) {
+    for await (const { number, text, replacedInvalidUtf8 } of lines) {
+      if (replacedInvalidUtf8) this.options.log('WARN', `Input line ${number} holds bytes that are not valid UTF-8; they were replaced by U+FFFD`);
       let message: unknown;
       try {
         message = parseMessageLine(text, (parsed) => typeof parsed.type === 'string' && parsed.type.toUpperCase() === 'STATE');

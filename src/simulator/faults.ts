@@ -35,9 +35,43 @@ export interface ArmedRule {
   remaining: number;
 }
 
-/** The ordered list of fault rules; the first matching rule with uses left wins. */
+/**
+ * Faults drawn at random for a share of requests, from a seeded generator: the same seed gives the
+ * same sequence of decisions, so a failing run can be replayed.
+ */
+export interface RandomFaults {
+  seed: number;
+  /** Share of matching requests that get a fault, 0..1. */
+  rate: number;
+  /** Drawn with equal weight. An 'unprocessed' fault with no ids refuses the request's first event. */
+  faults: Fault[];
+  /** Only requests to matching paths. Default: the events and audience import endpoints. */
+  path?: RegExp;
+}
+
+const DATA_PATHS = /^\/(v1\/events|v2\/events|v3\/import\/suppression|api\/1\.0\/import\/suppression)$/;
+
+/** mulberry32: a tiny, well-distributed 32-bit PRNG. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The ordered list of fault rules; the first matching rule with uses left wins, then random faults. */
 export class FaultBook {
   readonly #rules: ArmedRule[] = [];
+  #random?: { plan: RandomFaults; next: () => number };
+
+  setRandom(plan: RandomFaults | undefined): void {
+    if (plan && (plan.rate < 0 || plan.rate > 1 || plan.faults.length === 0)) throw new RangeError('RandomFaults needs a rate in 0..1 and at least one fault');
+    this.#random = plan ? { plan, next: seededRandom(plan.seed) } : undefined;
+  }
 
   add(rule: FaultRule): void {
     const times = rule.times ?? 1;
@@ -47,7 +81,19 @@ export class FaultBook {
 
   /** Finds the rule for a request without using it up: post-processing faults only count once applied. */
   match(path: string, clientEventIds: readonly string[]): ArmedRule | undefined {
-    return this.#rules.find((armed) => armed.remaining > 0 && ruleMatches(armed.rule, path, clientEventIds));
+    return this.#rules.find((armed) => armed.remaining > 0 && ruleMatches(armed.rule, path, clientEventIds)) ?? this.#drawRandom(path, clientEventIds);
+  }
+
+  #drawRandom(path: string, clientEventIds: readonly string[]): ArmedRule | undefined {
+    const random = this.#random;
+    if (!random || !(random.plan.path ?? DATA_PATHS).test(path)) return undefined;
+    if (random.next() >= random.plan.rate) return undefined;
+    let fault = random.plan.faults[Math.floor(random.next() * random.plan.faults.length)] as Fault;
+    if (fault.kind === 'unprocessed' && fault.clientEventIds.length === 0) {
+      if (clientEventIds.length === 0) return undefined;
+      fault = { kind: 'unprocessed', clientEventIds: [clientEventIds[0] as string] };
+    }
+    return { rule: { fault }, remaining: 1 };
   }
 
   consume(armed: ArmedRule): void {

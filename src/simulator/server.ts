@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultBook, isPreProcessingFault, statusFaultBody, type Fault, type FaultRule } from './faults.js';
+import { FaultBook, isPreProcessingFault, statusFaultBody, type Fault, type FaultRule, type RandomFaults } from './faults.js';
 import {
   clientEventIdsOf,
   isRecord,
@@ -16,7 +16,7 @@ import {
   type AudienceKey,
 } from './validate.js';
 
-export type { Fault, FaultRule } from './faults.js';
+export type { Fault, FaultRule, RandomFaults } from './faults.js';
 
 export interface SimulatorCredentials {
   accountId: string;
@@ -189,6 +189,11 @@ export class RoktSimulator extends EventEmitter {
   }
 
   /** Rules are checked in the order added; the first matching rule with uses left applies. */
+  /** Faults for a seeded random share of data requests, after the explicit rules; undefined turns them off. */
+  setRandomFaults(plan: RandomFaults | undefined): void {
+    this.#faults.setRandom(plan);
+  }
+
   addFault(rule: FaultRule): void {
     this.#faults.add(rule);
   }

@@ -24,6 +24,8 @@ export interface DeliveryContext {
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   counters: { requests: number; retries: number; splits: number };
+  /** True once the run is being interrupted: requests in flight finish, but no retry starts. */
+  stopRetrying?: () => boolean;
 }
 
 /** `{"data":{"code":"…","message":"…"}}` → "code: message", short and printable. */
@@ -78,6 +80,7 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
     }
     const delay = retryDelayMs({ retry, retryAfter: waitHint, policy });
     const elapsed = now() - startedAt;
+    if (context.stopRetrying?.()) throw new RetryableApiError(`The ${target.name} was not retried because the run is stopping; last: ${failure}`);
     if (retry >= policy.maxRetries || elapsed + delay > policy.maxElapsedMs) {
       throw new RetryableApiError(`The ${target.name} failed after ${retry + 1} attempts over ${Math.round(elapsed / 1000)} s; last: ${failure}`, {
         attempts: retry + 1,

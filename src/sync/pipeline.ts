@@ -4,7 +4,7 @@ import { mapAudienceRecord, type AudienceAction, type IdentifierKey } from '../c
 import { mapEventRecord } from '../catalog/map-event.js';
 import type { Router, StreamRoute } from '../catalog/routes.js';
 import type { Config } from '../config/schema.js';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError, InterruptedError } from '../errors.js';
 import type { AudienceTransport } from '../rokt/audience-api.js';
 import type { EventsTransport } from '../rokt/events-api.js';
 import type { RetryPolicy } from '../rokt/retry.js';
@@ -40,7 +40,7 @@ export interface PipelineOptions {
   events?: EventsTransport;
   audiences?: AudienceTransport;
   output: SyncOutput;
-  /** Called on a fatal failure, so a read blocked on idle input ends at once. */
+  /** Stops reading input (a fatal failure, an interrupt), even while a read waits on idle input. */
   stopInput: () => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -66,6 +66,7 @@ export class WritePipeline {
   private readonly delivery: DeliveryContext;
   private readonly dispatches = new Set<Promise<void>>();
   private readonly unroutedStreams = new Set<string>();
+  private interruptedBy?: 'SIGTERM' | 'SIGINT';
 
   constructor(private readonly options: PipelineOptions) {
     const { config } = options;
@@ -82,7 +83,24 @@ export class WritePipeline {
       maxDelayMs: 30_000,
       random: options.random ?? Math.random,
     };
-    this.delivery = { policy, sleep: options.sleep ?? ((ms) => sleepFor(ms)), now: this.now, counters: this.report.counters };
+    this.delivery = {
+      policy,
+      sleep: options.sleep ?? ((ms) => sleepFor(ms)),
+      now: this.now,
+      counters: this.report.counters,
+      stopRetrying: () => this.interruptedBy !== undefined,
+    };
+  }
+
+  /**
+   * SIGTERM/SIGINT: stop reading, send what was read, let in-flight requests finish (no new
+   * retries) within a bound, emit the states that are fully covered, then fail.
+   */
+  interrupt(signal: 'SIGTERM' | 'SIGINT'): void {
+    if (this.interruptedBy) return;
+    this.interruptedBy = signal;
+    void this.options.output.log('WARN', `${signal} received: reading stopped; finishing requests in flight`);
+    this.options.stopInput();
   }
 
   async run(): Promise<RunReport> {
@@ -101,6 +119,7 @@ export class WritePipeline {
         if (error instanceof InputError && !this.pool.failure) await this.finish().catch(() => undefined);
         throw error;
       }
+      if (this.interruptedBy) return await this.stopAfterInterrupt(this.interruptedBy);
       if (this.pool.failure) throw this.pool.failure.error;
       await this.finish();
       this.warnSmallTargetingLists();
@@ -109,6 +128,19 @@ export class WritePipeline {
       clearInterval(timer);
       await this.report.close();
     }
+  }
+
+  private async stopAfterInterrupt(signal: 'SIGTERM' | 'SIGINT'): Promise<never> {
+    const boundMs = this.options.config.request_timeout_seconds * 1000 + 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)));
+    await Promise.race([this.finish().catch(() => undefined), deadline]);
+    clearTimeout(timer);
+    const pending = this.tracker.pendingStates;
+    throw new InterruptedError(
+      `Interrupted by ${signal} before the input ended: every state Rokt fully acknowledged was emitted${pending ? `; ${pending} later states were not` : ''}. Re-run from the last emitted state.`,
+      signal,
+    );
   }
 
   private async handle(message: SyncMessage): Promise<void> {

@@ -1,0 +1,681 @@
+// `npm run bench`: end-to-end throughput of the built CLI against the Rokt simulator, the floor
+// (the unavoidable work on the same rows), throughput under 50 ms latency, peak RSS at two sizes,
+// cold `spec` time, and a CPU profile of the connector. Prints a table and writes
+// bench/results/latest.json. See bench/README.md.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import split2 from 'split2';
+import { RoktSimulator } from '../src/simulator/server.js';
+import { analyzeProfile, formatProfile, type ProfileSummary } from './profile.js';
+import { AUDIENCE_STREAM, benchCatalog, BIG_CURSOR, defaultBaseTime, GeneratedInput, LineGenerator, type Expected, type GenOptions } from './gen.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/src/cli.js');
+const FLOOR = join(ROOT, 'dist/bench/floor.js');
+const SIM_LOAD = join(ROOT, 'dist/bench/sim-load.js');
+const EXIT_HOOK = pathToFileURL(join(ROOT, 'dist/bench/exit-stats.js')).href;
+const RESULTS = join(ROOT, 'bench/results');
+const WORK = join(RESULTS, 'work');
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  rows: number;
+  bigRows: number;
+  latencyMs: number;
+  latencyRows: number;
+  audienceShare: number;
+  stateEvery: number;
+  seed: number;
+  repeat: number;
+  specRuns: number;
+  simLoadMs: number;
+  concurrency?: number;
+  batchSize?: number;
+  profile: boolean;
+  big: boolean;
+  top: number;
+  out: string;
+  quick: boolean;
+}
+
+const HELP = `Usage: node dist/bench/run.js [options]
+  --rows N            rows for the zero-latency, floor and profile runs (default 100000)
+  --big-rows N        rows for the second peak-RSS run (default 1000000; 0 skips it)
+  --latency-ms N      simulator latency for the latency run (default 50)
+  --latency-rows N    event rows for the latency run (default 80000)
+  --audience-share F  share of audience rows in the mixed runs (default 0.2)
+  --state-every N     a STATE after every N records (default 10000)
+  --repeat N          repetitions of the floor and zero-latency runs; the median is reported (default 3)
+  --spec-runs N       cold starts of \`spec\` and of \`node -e 0\` (default 10)
+  --concurrency N     connector concurrency (default: the connector's own default)
+  --batch-size N      connector batch_size (default: the connector's own default)
+  --seed N            generator seed (default 42)
+  --no-profile        skip the --cpu-prof run
+  --top N             rows in the profile summary (default 15)
+  --out FILE          result file (default bench/results/latest.json)
+  --quick             smoke run (~30 s): 10k rows, 50k big rows, 8k latency rows, 1 repeat, 5 spec runs`;
+
+function parseOptions(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const options: Options = {
+    rows: quick ? 10_000 : 100_000,
+    bigRows: quick ? 50_000 : 1_000_000,
+    latencyMs: 50,
+    latencyRows: quick ? 8_000 : 80_000,
+    audienceShare: 0.2,
+    stateEvery: 10_000,
+    seed: 42,
+    repeat: quick ? 1 : 3,
+    specRuns: quick ? 5 : 10,
+    simLoadMs: quick ? 500 : 2000,
+    profile: true,
+    big: true,
+    top: 15,
+    out: join(RESULTS, 'latest.json'),
+    quick,
+  };
+  const numeric: Record<string, keyof Options> = {
+    '--rows': 'rows',
+    '--big-rows': 'bigRows',
+    '--latency-ms': 'latencyMs',
+    '--latency-rows': 'latencyRows',
+    '--audience-share': 'audienceShare',
+    '--state-every': 'stateEvery',
+    '--seed': 'seed',
+    '--repeat': 'repeat',
+    '--spec-runs': 'specRuns',
+    '--concurrency': 'concurrency',
+    '--batch-size': 'batchSize',
+    '--top': 'top',
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.includes('=') ? (arg.split('=', 2) as [string, string]) : [arg, undefined];
+    if (flag === '--quick') continue;
+    if (flag === '--help' || flag === '-h') {
+      process.stdout.write(HELP + '\n');
+      process.exit(0);
+    }
+    if (flag === '--no-profile') options.profile = false;
+    else if (flag === '--out') options.out = resolve(inline ?? (argv[++i] as string));
+    else if (numeric[flag]) {
+      const value = Number(inline ?? argv[++i]);
+      if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} needs a non-negative number`);
+      (options as unknown as Record<string, number>)[numeric[flag] as string] = value;
+    } else throw new Error(`unknown option ${arg}\n${HELP}`);
+  }
+  options.big = options.bigRows > 0;
+  return options;
+}
+
+// ---------------------------------------------------------------- helpers
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const round = (value: number, digits = 0): number => Math.round(value * 10 ** digits) / 10 ** digits;
+const mib = (kib: number | undefined): number | undefined => (kib === undefined ? undefined : round(kib / 1024, 1));
+const progress = (text: string): void => void process.stderr.write(`[bench] ${text}\n`);
+
+function connectorDefaults(): { concurrency: number; batchSize: number } {
+  const spec = JSON.parse(readFileSync(join(ROOT, 'spec.json'), 'utf8')) as { connectionSpecification: { properties: Record<string, { default?: number }> } };
+  const properties = spec.connectionSpecification.properties;
+  return { concurrency: properties.concurrency?.default ?? 8, batchSize: properties.batch_size?.default ?? 100 };
+}
+
+function genOptions(options: Options, rows: number, audienceShare: number): GenOptions {
+  return { rows, audienceShare, stateEvery: options.stateEvery, seed: options.seed, baseTimeMs: defaultBaseTime() };
+}
+
+interface ExitStats {
+  code: number;
+  vmHwmKiB?: number;
+  maxRssKiB?: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  uptimeMs: number;
+  eventLoopUtilization: number;
+}
+
+/** Polls VmHWM of a child while it runs (a fallback for the exit hook's exact value). */
+function pollPeak(child: ChildProcess): { stop: () => number | undefined } {
+  let peak: number | undefined;
+  const read = () => {
+    try {
+      const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (match) peak = Math.max(peak ?? 0, Number(match[1]));
+    } catch {
+      // gone
+    }
+  };
+  const timer = setInterval(read, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+function readExitStats(path: string): ExitStats | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ExitStats;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a node child with the generated input on stdin; collects stdout lines, exit code, timings. */
+async function runChild(options: {
+  args: string[];
+  gen: GenOptions;
+  statsFile: string;
+  onLine: (line: string) => void;
+}): Promise<{ code: number | null; signal: NodeJS.Signals | null; wallMs: number; stderr: string; stats?: ExitStats; polledHwmKiB?: number; expected: Expected; parentCpuMs: number; parentElu: number }> {
+  rmSync(options.statsFile, { force: true });
+  const generator = new LineGenerator(options.gen);
+  const input = new GeneratedInput(generator);
+  const eluBefore = performance.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, ['--import', EXIT_HOOK, ...options.args], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_EXIT_STATS: options.statsFile },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const poll = pollPeak(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 20_000) stderr += chunk.toString('utf8');
+  });
+  child.stdin?.on('error', () => undefined); // the child may stop reading early (a failure is reported by its exit)
+  input.pipe(child.stdin as Writable);
+  const stdoutDone = new Promise<void>((resolveDone) => {
+    (child.stdout as NodeJS.ReadableStream).pipe(split2()).on('data', options.onLine).on('end', resolveDone);
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolveExit) => child.on('exit', (c, s) => resolveExit([c, s])));
+  const wallMs = performance.now() - startedAt;
+  const polledHwmKiB = poll.stop();
+  await stdoutDone;
+  input.unpipe();
+  input.destroy();
+  const cpu = process.cpuUsage(cpuBefore);
+  const elu = performance.eventLoopUtilization(eluBefore);
+  return {
+    code,
+    signal,
+    wallMs,
+    stderr,
+    stats: readExitStats(options.statsFile),
+    polledHwmKiB,
+    expected: generator.expected,
+    parentCpuMs: (cpu.user + cpu.system) / 1000,
+    parentElu: elu.utilization,
+  };
+}
+
+// ---------------------------------------------------------------- simulator accounting
+
+/** Counts what the simulator accepted, and empties its recording arrays as it goes (memory). */
+class SimAccounting {
+  events = 0;
+  eventIdSum = 0;
+  identifiersByList: Record<string, number> = {};
+  requests = 0;
+  statuses: Record<string, number> = {};
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly sim: RoktSimulator) {
+    sim.on('request', (request: { status: number | string }) => {
+      this.statuses[String(request.status)] = (this.statuses[String(request.status)] ?? 0) + 1;
+    });
+    this.timer = setInterval(() => this.harvest(), 250);
+  }
+
+  harvest(): void {
+    const { sim } = this;
+    for (const event of sim.acceptedEvents) {
+      this.events += 1;
+      this.eventIdSum += Number(event.clientEventId.slice('bench-ev-'.length));
+    }
+    sim.acceptedEvents.length = 0;
+    for (const op of sim.audienceOps) {
+      const sign = op.action === 'include' ? 1 : -1;
+      this.identifiersByList[op.list] = (this.identifiersByList[op.list] ?? 0) + sign * op.identifiers.length;
+    }
+    sim.audienceOps.length = 0;
+    this.requests += sim.requests.length;
+    sim.requests.length = 0;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.harvest();
+  }
+}
+
+// ---------------------------------------------------------------- connector run
+
+interface ConnectorRun {
+  label: string;
+  rows: number;
+  latencyMs: number;
+  wallMs: number;
+  rowsPerSecond: number;
+  /** rows/s the connector itself reported in its summary (from its own start, after loading). */
+  reportedRowsPerSecond?: number;
+  peakRssMiB?: number;
+  polledPeakRssMiB?: number;
+  cpuMs?: number;
+  cpuUsPerRow?: number;
+  connectorElu?: number;
+  benchProcessElu: number;
+  benchProcessCpuMs: number;
+  requests: number;
+  statuses: Record<string, number>;
+  statesEchoed: number;
+  problems: string[];
+  profile?: string;
+}
+
+async function runConnector(options: Options, run: { label: string; rows: number; audienceShare: number; latencyMs: number; profileDir?: string }): Promise<ConnectorRun> {
+  progress(`${run.label}: ${run.rows} rows, latency ${run.latencyMs} ms${run.profileDir ? ', --cpu-prof' : ''}`);
+  const sim = new RoktSimulator({ latencyMs: run.latencyMs });
+  const url = await sim.start();
+  const accounting = new SimAccounting(sim);
+  const c = sim.credentials;
+  const config: Record<string, unknown> = {
+    account_id: c.accountId,
+    public_key: c.publicKey,
+    secret_key: c.secretKey,
+    api_url: url,
+    audience_api_url: url,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.batchSize !== undefined ? { batch_size: options.batchSize } : {}),
+  };
+  const configFile = join(WORK, 'config.json');
+  const catalogFile = join(WORK, 'catalog.json');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  writeFileSync(catalogFile, JSON.stringify(benchCatalog(), null, 2));
+
+  const states: { seq: number; recordCount: number; rejectedRecordCount: number; lossless: boolean }[] = [];
+  let summary: Record<string, unknown> | undefined;
+  const notes: string[] = [];
+  const onLine = (line: string) => {
+    if (!line) return;
+    let message: { type?: string; state?: { stream?: { stream_state?: { seq?: number } }; destinationStats?: { recordCount: number; rejectedRecordCount: number } }; log?: { level: string; message: string }; trace?: unknown };
+    try {
+      message = JSON.parse(line) as typeof message;
+    } catch {
+      notes.push(`stdout line is not JSON: ${line.slice(0, 200)}`);
+      return;
+    }
+    if (message.type === 'STATE') {
+      const stats = message.state?.destinationStats;
+      states.push({
+        seq: Number(message.state?.stream?.stream_state?.seq),
+        recordCount: stats?.recordCount ?? Number.NaN,
+        rejectedRecordCount: stats?.rejectedRecordCount ?? Number.NaN,
+        lossless: line.includes(`"big_cursor":${BIG_CURSOR}`),
+      });
+    } else if (message.type === 'LOG' && message.log) {
+      const text = message.log.message;
+      if (text.startsWith('Sync summary:')) summary = JSON.parse(text.slice(text.indexOf('{'))) as Record<string, unknown>;
+      else if (message.log.level !== 'INFO' && notes.length < 10) notes.push(`${message.log.level}: ${text.slice(0, 300)}`);
+    } else if (message.type === 'TRACE') {
+      notes.push(`TRACE: ${line.slice(0, 500)}`);
+    }
+  };
+
+  const args = [...(run.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${run.profileDir}`] : []), CLI, 'write', '--config', configFile, '--catalog', catalogFile];
+  const result = await runChild({ args, gen: genOptions(options, run.rows, run.audienceShare), statsFile: join(WORK, 'exit-stats.json'), onLine });
+  accounting.stop();
+  await sim.stop();
+
+  // ---- nothing may be lost: check every count against what was generated
+  const expected = result.expected;
+  const problems = [...notes];
+  if (result.code !== 0) problems.push(`exit code ${result.code}${result.signal ? ` (${result.signal})` : ''}; stderr: ${result.stderr.slice(0, 500)}`);
+  if (states.length !== expected.states) problems.push(`${states.length} states echoed, ${expected.states} sent`);
+  states.forEach((state, index) => {
+    if (state.seq !== index + 1 && problems.length < 20) problems.push(`state #${index + 1} echoed out of order (seq ${state.seq})`);
+    if (!state.lossless && problems.length < 20) problems.push(`state seq ${state.seq} lost the digits of its big cursor`);
+  });
+  const stateRecords = states.reduce((sum, s) => sum + s.recordCount, 0);
+  const stateRejected = states.reduce((sum, s) => sum + s.rejectedRecordCount, 0);
+  if (stateRecords !== expected.rows || stateRejected !== 0) problems.push(`states' destinationStats add up to ${stateRecords} accepted, ${stateRejected} rejected; expected ${expected.rows} and 0`);
+  if (!summary) problems.push('no end-of-run summary');
+  else if (summary.received !== expected.rows || summary.accepted !== expected.rows || summary.rejected !== 0) {
+    problems.push(`summary: received ${String(summary.received)}, accepted ${String(summary.accepted)}, rejected ${String(summary.rejected)}; expected ${expected.rows}/${expected.rows}/0`);
+  }
+  if (accounting.events !== expected.events || accounting.eventIdSum !== expected.eventIdSum) {
+    problems.push(`simulator accepted ${accounting.events} events (id sum ${accounting.eventIdSum}); expected ${expected.events} (id sum ${expected.eventIdSum})`);
+  }
+  for (const list of new Set([...Object.keys(expected.audienceByList), ...Object.keys(accounting.identifiersByList)])) {
+    const want = expected.audienceByList[list] ?? 0;
+    const got = accounting.identifiersByList[list] ?? 0;
+    if (want !== got) problems.push(`simulator got ${got} identifiers for list "${list}"; expected ${want}`);
+  }
+  if (expected.audienceRows > 0 && sim.audienceMembers(AUDIENCE_STREAM).size !== (expected.audienceByList[AUDIENCE_STREAM] ?? 0)) {
+    problems.push(`list "${AUDIENCE_STREAM}" has ${sim.audienceMembers(AUDIENCE_STREAM).size} members; expected ${expected.audienceByList[AUDIENCE_STREAM] ?? 0}`);
+  }
+  const badStatuses = Object.entries(accounting.statuses).filter(([status]) => !/^2\d\d$/.test(status));
+  if (badStatuses.length) problems.push(`simulator answered ${badStatuses.map(([s, n]) => `${n}× ${s}`).join(', ')}`);
+
+  const stats = result.stats;
+  const cpuMs = stats ? stats.cpuUserMs + stats.cpuSystemMs : undefined;
+  let profile: string | undefined;
+  if (run.profileDir) profile = readdirSync(run.profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(run.profileDir as string, f))[0];
+  const out: ConnectorRun = {
+    label: run.label,
+    rows: expected.rows,
+    latencyMs: run.latencyMs,
+    wallMs: round(result.wallMs),
+    rowsPerSecond: round((expected.rows * 1000) / result.wallMs),
+    reportedRowsPerSecond: typeof summary?.rows_per_second === 'number' ? summary.rows_per_second : undefined,
+    peakRssMiB: mib(stats?.vmHwmKiB),
+    polledPeakRssMiB: mib(result.polledHwmKiB),
+    cpuMs: cpuMs === undefined ? undefined : round(cpuMs),
+    cpuUsPerRow: cpuMs === undefined ? undefined : round((cpuMs * 1000) / expected.rows, 1),
+    connectorElu: stats ? round(stats.eventLoopUtilization, 3) : undefined,
+    benchProcessElu: round(result.parentElu, 3),
+    benchProcessCpuMs: round(result.parentCpuMs),
+    requests: accounting.requests,
+    statuses: accounting.statuses,
+    statesEchoed: states.length,
+    problems,
+    profile,
+  };
+  progress(`  ${out.rowsPerSecond} rows/s, ${out.wallMs} ms, peak RSS ${out.peakRssMiB} MiB${problems.length ? `, PROBLEMS: ${problems.join('; ')}` : ', all rows and states accounted for'}`);
+  return out;
+}
+
+// ---------------------------------------------------------------- floor, generator, simulator capacity
+
+interface FloorRun {
+  rows: number;
+  wallMs: number;
+  rowsPerSecond: number;
+  innerMs?: number;
+  cpuMs?: number;
+  cpuUsPerRow?: number;
+  peakRssMiB?: number;
+  bodies?: number;
+  bodyBytes?: number;
+  problems: string[];
+}
+
+async function runFloor(options: Options, rows: number): Promise<FloorRun> {
+  progress(`floor: ${rows} rows`);
+  let output: { lines: number; events: number; identifiers: number; states: number; bodies: number; bodyBytes: number; elapsedMs: number } | undefined;
+  const result = await runChild({
+    args: [FLOOR],
+    gen: genOptions(options, rows, options.audienceShare),
+    statsFile: join(WORK, 'floor-exit-stats.json'),
+    onLine: (line) => {
+      if (line) output = JSON.parse(line) as typeof output;
+    },
+  });
+  const problems: string[] = [];
+  if (result.code !== 0) problems.push(`floor exit code ${result.code}: ${result.stderr.slice(0, 500)}`);
+  if (!output || output.events !== result.expected.events || output.identifiers !== result.expected.audienceRows) {
+    problems.push(`floor saw ${output?.events} events and ${output?.identifiers} identifiers; expected ${result.expected.events} and ${result.expected.audienceRows}`);
+  }
+  const cpuMs = result.stats ? result.stats.cpuUserMs + result.stats.cpuSystemMs : undefined;
+  const out: FloorRun = {
+    rows,
+    wallMs: round(result.wallMs),
+    rowsPerSecond: round((rows * 1000) / result.wallMs),
+    innerMs: output ? round(output.elapsedMs) : undefined,
+    cpuMs: cpuMs === undefined ? undefined : round(cpuMs),
+    cpuUsPerRow: cpuMs === undefined ? undefined : round((cpuMs * 1000) / rows, 1),
+    peakRssMiB: mib(result.stats?.vmHwmKiB),
+    bodies: output?.bodies,
+    bodyBytes: output?.bodyBytes,
+    problems,
+  };
+  progress(`  ${out.rowsPerSecond} rows/s, ${out.wallMs} ms${problems.length ? `, PROBLEMS: ${problems.join('; ')}` : ''}`);
+  return out;
+}
+
+/** How fast the bench process alone produces the input (it shares a core with the simulator). */
+async function measureGenerator(options: Options, rows: number): Promise<{ rows: number; ms: number; rowsPerSecond: number; bytes: number }> {
+  const generator = new LineGenerator(genOptions(options, rows, options.audienceShare));
+  const startedAt = performance.now();
+  await new Promise<void>((done, fail) => {
+    const sink = new Writable({ write: (_chunk, _enc, callback) => callback() });
+    new GeneratedInput(generator).pipe(sink).on('finish', done).on('error', fail);
+  });
+  const ms = performance.now() - startedAt;
+  return { rows, ms: round(ms), rowsPerSecond: round((rows * 1000) / ms), bytes: generator.expected.bytes };
+}
+
+async function measureSimulator(options: Options, concurrency: number): Promise<{ eventsPerSecond: number; identifiersPerSecond: number; mixedRowsPerSecond: number; benchProcessElu: number }> {
+  progress(`simulator capacity: ${options.simLoadMs} ms of events and of audience imports at concurrency ${concurrency}`);
+  const sim = new RoktSimulator({ latencyMs: 0 });
+  const url = await sim.start();
+  const accounting = new SimAccounting(sim);
+  const c = sim.credentials;
+  const eluBefore = performance.eventLoopUtilization();
+  const load = async (kind: 'events' | 'audiences') => {
+    const child = spawnSync(process.execPath, [SIM_LOAD, JSON.stringify({ url, kind, concurrency, durationMs: options.simLoadMs, accountId: c.accountId, publicKey: c.publicKey, secretKey: c.secretKey })], { encoding: 'utf8' });
+    return child;
+  };
+  // spawnSync would block this event loop (and so the simulator): run the client asynchronously.
+  const runLoad = (kind: 'events' | 'audiences') =>
+    new Promise<{ itemsPerSecond: number; failures: number }>((done, fail) => {
+      const child = spawn(process.execPath, [SIM_LOAD, JSON.stringify({ url, kind, concurrency, durationMs: options.simLoadMs, accountId: c.accountId, publicKey: c.publicKey, secretKey: c.secretKey })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      child.on('exit', (code) => (code === 0 ? done(JSON.parse(text) as { itemsPerSecond: number; failures: number }) : fail(new Error(`sim-load exited ${code}`))));
+    });
+  void load; // kept for reference: see runLoad
+  const events = await runLoad('events');
+  const audiences = await runLoad('audiences');
+  const elu = performance.eventLoopUtilization(eluBefore);
+  accounting.stop();
+  await sim.stop();
+  const share = options.audienceShare;
+  const mixed = 1 / ((1 - share) / events.itemsPerSecond + share / audiences.itemsPerSecond);
+  progress(`  ${round(events.itemsPerSecond)} events/s, ${round(audiences.itemsPerSecond)} identifiers/s`);
+  return { eventsPerSecond: round(events.itemsPerSecond), identifiersPerSecond: round(audiences.itemsPerSecond), mixedRowsPerSecond: round(mixed), benchProcessElu: round(elu.utilization, 3) };
+}
+
+function measureSpec(runs: number): { specMs: number; nodeMs: number; ratio: number; specRunsMs: number[]; nodeRunsMs: number[] } {
+  progress(`cold start: ${runs} × spec, ${runs} × node -e 0`);
+  const time = (args: string[], check?: (stdout: string) => boolean): number => {
+    const startedAt = performance.now();
+    const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const ms = performance.now() - startedAt;
+    if (result.status !== 0 || (check && !check(result.stdout))) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+    return ms;
+  };
+  const isSpec = (stdout: string) => stdout.includes('"type":"SPEC"');
+  time([CLI, 'spec'], isSpec); // warm the file cache
+  time(['-e', '0']);
+  const specRunsMs: number[] = [];
+  const nodeRunsMs: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    nodeRunsMs.push(round(time(['-e', '0']), 1));
+    specRunsMs.push(round(time([CLI, 'spec'], isSpec), 1));
+  }
+  const specMs = round(median(specRunsMs), 1);
+  const nodeMs = round(median(nodeRunsMs), 1);
+  return { specMs, nodeMs, ratio: round(specMs / nodeMs, 2), specRunsMs, nodeRunsMs };
+}
+
+// ---------------------------------------------------------------- report
+
+interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  pass: boolean;
+}
+
+function table(headers: string[], rows: (string | number | undefined)[][]): string {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === undefined ? '–' : String(cell))))];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number))).join('  ');
+  return [line(cells[0] as string[]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+function gitDescribe(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+  return head ? `${head}${dirty ? ' (src/ modified)' : ''}` : 'unknown';
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  for (const file of [CLI, FLOOR, SIM_LOAD]) if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} is missing: run npm run build first`);
+  mkdirSync(WORK, { recursive: true });
+  const defaults = connectorDefaults();
+  const concurrency = options.concurrency ?? defaults.concurrency;
+  const batchSize = options.batchSize ?? defaults.batchSize;
+  const startedAt = performance.now();
+
+  const generator = await measureGenerator(options, options.rows);
+  progress(`generator alone: ${generator.rowsPerSecond} rows/s (${generator.rows} rows, ${round(generator.bytes / generator.rows)} bytes/row)`);
+  const simCapacity = await measureSimulator(options, concurrency);
+
+  const floors: FloorRun[] = [];
+  const zero: ConnectorRun[] = [];
+  for (let i = 0; i < Math.max(1, options.repeat); i += 1) {
+    floors.push(await runFloor(options, options.rows));
+    zero.push(await runConnector(options, { label: `zero latency #${i + 1}`, rows: options.rows, audienceShare: options.audienceShare, latencyMs: 0 }));
+  }
+  const floorRowsPerSecond = median(floors.map((f) => f.rowsPerSecond));
+  const connectorRowsPerSecond = median(zero.map((r) => r.rowsPerSecond));
+  const floorCpuUs = median(floors.map((f) => f.cpuUsPerRow ?? Number.NaN));
+  const connectorCpuUs = median(zero.map((r) => r.cpuUsPerRow ?? Number.NaN));
+  const peak100k = Math.max(...zero.map((r) => r.peakRssMiB ?? 0));
+
+  let profiled: ConnectorRun | undefined;
+  let profile: ProfileSummary | undefined;
+  if (options.profile) {
+    const dir = join(RESULTS, 'profile');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    profiled = await runConnector(options, { label: 'zero latency, --cpu-prof', rows: options.rows, audienceShare: options.audienceShare, latencyMs: 0, profileDir: dir });
+    if (profiled.profile) {
+      profile = analyzeProfile(profiled.profile, { top: options.top });
+      writeFileSync(join(RESULTS, 'profile-summary.txt'), formatProfile(profile) + '\n');
+    }
+  }
+
+  const latency = await runConnector(options, { label: `latency ${options.latencyMs} ms (events only)`, rows: options.latencyRows, audienceShare: 0, latencyMs: options.latencyMs });
+  const theoretical = (concurrency * batchSize * 1000) / Math.max(1, options.latencyMs);
+
+  const big = options.big ? await runConnector(options, { label: `zero latency, ${options.bigRows} rows`, rows: options.bigRows, audienceShare: options.audienceShare, latencyMs: 0 }) : undefined;
+
+  const spec = measureSpec(options.specRuns);
+
+  // ---- targets (measured, not asserted)
+  const ratio = connectorRowsPerSecond / floorRowsPerSecond;
+  const latencyShare = latency.rowsPerSecond / theoretical;
+  const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
+  const targets: Target[] = [
+    { name: 'CPU path vs floor', goal: 'connector ≥ 50% of floor rows/s', measured: `${round(ratio * 100, 1)}%`, pass: ratio >= 0.5 },
+    {
+      name: `${options.latencyMs} ms latency vs theoretical`,
+      goal: `≥ 85% of ${concurrency}×${batchSize}/${options.latencyMs} ms = ${round(theoretical)} rows/s`,
+      measured: `${round(latencyShare * 100, 1)}%`,
+      pass: latencyShare >= 0.85,
+    },
+    { name: `peak RSS at ${label(options.rows)} rows`, goal: '≤ 150 MB', measured: `${peak100k} MiB`, pass: peak100k > 0 && peak100k * 1.048576 <= 150 },
+  ];
+  if (big?.peakRssMiB !== undefined) {
+    targets.push({ name: `peak RSS at ${label(options.bigRows)} rows`, goal: '≤ 150 MB', measured: `${big.peakRssMiB} MiB`, pass: big.peakRssMiB * 1.048576 <= 150 });
+    targets.push({
+      name: `RSS growth ${label(options.rows)} → ${label(options.bigRows)}`,
+      goal: `≤ 1.2 × the ${label(options.rows)} peak`,
+      measured: `${round(big.peakRssMiB / peak100k, 2)}×`,
+      pass: big.peakRssMiB <= 1.2 * peak100k,
+    });
+  }
+  targets.push({ name: 'cold spec vs node -e 0', goal: '≤ 3×', measured: `${spec.ratio}× (${spec.specMs} / ${spec.nodeMs} ms)`, pass: spec.ratio <= 3 });
+  const allRuns = [...zero, ...(profiled ? [profiled] : []), latency, ...(big ? [big] : [])];
+  const problems = [...floors.flatMap((f) => f.problems), ...allRuns.flatMap((r) => r.problems.map((p) => `${r.label}: ${p}`))];
+
+  // ---- print
+  const runRows = allRuns.map((r) => [r.label, r.rows, r.rowsPerSecond, r.reportedRowsPerSecond, r.wallMs, r.cpuUsPerRow, r.connectorElu, r.peakRssMiB, r.requests, r.benchProcessElu, r.problems.length ? 'FAILED' : 'ok']);
+  const floorRows = floors.map((f, i) => [`floor #${i + 1}`, f.rows, f.rowsPerSecond, undefined, f.wallMs, f.cpuUsPerRow, undefined, f.peakRssMiB, 0, undefined, f.problems.length ? 'FAILED' : 'ok']);
+  const lines: string[] = [];
+  lines.push(`destination-rokt benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, commit ${gitDescribe()}`);
+  lines.push(`rows: ${options.rows} (audience share ${options.audienceShare}, STATE every ${options.stateEvery}); concurrency ${concurrency}, batch_size ${batchSize}${options.quick ? '; --quick' : ''}`);
+  lines.push('');
+  lines.push(table(['run', 'rows', 'rows/s', 'own rows/s', 'wall ms', 'CPU µs/row', 'ELU', 'peak RSS MiB', 'requests', 'bench ELU', 'check'], [...floorRows, ...runRows]));
+  lines.push('');
+  lines.push(
+    table(
+      ['measure', 'value'],
+      [
+        ['floor rows/s (median)', floorRowsPerSecond],
+        ['connector rows/s, zero latency (median)', connectorRowsPerSecond],
+        ['connector / floor (rows/s)', `${round(ratio * 100, 1)}%`],
+        ['connector / floor (CPU per row)', `${round((floorCpuUs / connectorCpuUs) * 100, 1)}% (${connectorCpuUs} vs ${floorCpuUs} µs/row)`],
+        [`rows/s at ${options.latencyMs} ms latency`, latency.rowsPerSecond],
+        ['theoretical concurrency × batch / latency', round(theoretical)],
+        ['cold spec median ms', spec.specMs],
+        ['node -e 0 median ms', spec.nodeMs],
+        ['generator alone rows/s (bench process)', generator.rowsPerSecond],
+        ['simulator capacity events/s (0 ms, lean client)', simCapacity.eventsPerSecond],
+        ['simulator capacity identifiers/s', simCapacity.identifiersPerSecond],
+        ['simulator capacity for the row mix, rows/s', simCapacity.mixedRowsPerSecond],
+      ],
+    ),
+  );
+  lines.push('');
+  lines.push(table(['target', 'goal', 'measured', 'result'], targets.map((t) => [t.name, t.goal, t.measured, t.pass ? 'PASS' : 'MISS'])));
+  if (profile) {
+    lines.push('');
+    lines.push(`Top ${options.top} self-time functions of the connector (profiled run, ${profiled?.rows} rows; full summary in bench/results/profile-summary.txt):`);
+    lines.push(table(['function', 'where', 'self ms', '% busy'], profile.byFunction.map((r) => [r.name, r.where, r.ms, r.percent])));
+    lines.push('');
+    lines.push(table(['area', 'self ms', '% busy'], profile.byArea.slice(0, 12).map((r) => [r.name, r.ms, r.percent])));
+  }
+  lines.push('');
+  lines.push(problems.length ? `ROW/STATE CHECK FAILED:\n  ${problems.join('\n  ')}` : 'Check: every run delivered every row, every state came back in order and lossless, nothing was rejected.');
+  lines.push(`Total bench time ${round((performance.now() - startedAt) / 1000, 1)} s. Results: ${relative(ROOT, options.out)}`);
+  process.stdout.write(lines.join('\n') + '\n');
+
+  const result = {
+    when: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    commit: gitDescribe(),
+    options: { ...options, concurrency, batchSize },
+    generator,
+    simulatorCapacity: simCapacity,
+    floor: { runs: floors, rowsPerSecond: floorRowsPerSecond, cpuUsPerRow: floorCpuUs },
+    zeroLatency: { runs: zero, rowsPerSecond: connectorRowsPerSecond, cpuUsPerRow: connectorCpuUs, ratioToFloor: round(ratio, 3) },
+    latency: { run: latency, theoreticalRowsPerSecond: round(theoretical), share: round(latencyShare, 3) },
+    rss: { smallRows: options.rows, smallPeakMiB: peak100k, bigRows: big ? options.bigRows : undefined, bigPeakMiB: big?.peakRssMiB, bigRun: big },
+    spec,
+    profiled,
+    profile,
+    targets,
+    problems,
+  };
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
+  if (problems.length) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -46,6 +46,8 @@ export interface ProfileSummary {
   byArea: Row[];
   /** Inclusive time of the project's own (src/) functions. */
   inclusive: Row[];
+  /** Inclusive time by area: samples with that area anywhere on the stack (areas overlap). */
+  inclusiveByArea: Row[];
 }
 
 const ROOT = process.cwd();
@@ -144,6 +146,7 @@ export function analyzeProfile(file: string, options: { top?: number } = {}): Pr
   const files = new Map<string, number>();
   const areas = new Map<string, number>();
   const inclusive = new Map<string, { name: string; where: string; us: number }>();
+  const inclusiveAreas = new Map<string, number>();
   for (const [id, us] of selfByNode) {
     const node = info.get(id);
     if (!node) continue;
@@ -157,8 +160,13 @@ export function analyzeProfile(file: string, options: { top?: number } = {}): Pr
     areas.set(node.area, (areas.get(node.area) ?? 0) + us);
     // Inclusive: every distinct src/ function on this node's stack gets the time once.
     const seen = new Set<string>();
+    const seenAreas = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = info.get(at);
+      if (frame && !seenAreas.has(frame.area) && frame.name !== '(root)') {
+        seenAreas.add(frame.area);
+        inclusiveAreas.set(frame.area, (inclusiveAreas.get(frame.area) ?? 0) + us);
+      }
       if (!frame || !frame.file.startsWith('src/') || seen.has(frame.key)) continue;
       seen.add(frame.key);
       const total = inclusive.get(frame.key) ?? { name: frame.name, where: frame.where, us: 0 };
@@ -187,6 +195,10 @@ export function analyzeProfile(file: string, options: { top?: number } = {}): Pr
     inclusive: sorted(inclusive.values())
       .slice(0, top)
       .map((entry) => row(entry.name, entry.where, entry.us)),
+    inclusiveByArea: sorted([...inclusiveAreas].map(([name, us]) => ({ name, us })))
+      .filter((entry) => entry.name !== '(idle)')
+      .slice(0, 2 * top)
+      .map((entry) => row(entry.name, '', entry.us)),
   };
 }
 
@@ -204,6 +216,7 @@ export function formatProfile(summary: ProfileSummary): string {
   table('Self time by area:', summary.byArea, false);
   table('Self time by file:', summary.byFile, false);
   table('Inclusive time of src/ functions:', summary.inclusive, true);
+  table('Inclusive time by area (anywhere on the stack; areas overlap):', summary.inclusiveByArea, false);
   return lines.join('\n');
 }
 

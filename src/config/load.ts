@@ -22,7 +22,13 @@ export async function readJsonFile(path: string | undefined, what: string): Prom
 
 /** One readable line per zod issue, e.g. `streams.orders.object: Invalid option`. */
 export function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`).join('; ');
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issueMessage(issue)}`).join('; ');
+}
+
+/** zod wraps a refused record key as "Invalid key in record"; the inner issue says why. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  const inner = 'issues' in issue && Array.isArray(issue.issues) ? (issue.issues as z.core.$ZodIssue[])[0] : undefined;
+  return issue.code === 'invalid_key' && inner ? inner.message : issue.message;
 }
 
 export function parseConfig(raw: unknown): Config {

@@ -97,4 +97,19 @@ export async function runCli(args: string[], input = '', options: { bin?: string
   return cli.result();
 }
 
+/** Resolves when the stream can take more, or is gone (EPIPE once the child exited). */
+export function writable(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
+}
+
 export const jsonl = (messages: unknown[]): string => messages.map((message) => JSON.stringify(message)).join('\n') + '\n';

@@ -117,7 +117,8 @@ function parseOptions(argv: string[]): Options {
       options.only = (inline ?? (argv[++i] as string)).split(',').map((step) => step.trim());
       const unknown = options.only.filter((step) => !['sim', 'floor', 'zero', 'profile', 'latency', 'big', 'spec'].includes(step));
       if (unknown.length) throw new Error(`--only takes sim, floor, zero, profile, latency, big, spec; not ${unknown.join(', ')}`);
-    } else if (flag === '--node-flag') options.nodeFlags.push(inline ?? (argv[++i] as string));
+    } else if (flag === '--cli') CLI = resolve(inline ?? (argv[++i] as string));
+    else if (flag === '--node-flag') options.nodeFlags.push(inline ?? (argv[++i] as string));
     else if (flag === '--out') options.out = resolve(inline ?? (argv[++i] as string));
     else if (numeric[flag]) {
       const value = Number(inline ?? argv[++i]);

@@ -1,9 +1,11 @@
-// Preloaded into the connector by the benchmark (`node --import …/exit-stats.js`): just before
-// the process exits it writes its peak RSS (VmHWM from /proc/self/status), CPU time and event-loop
-// utilization to the file named by BENCH_EXIT_STATS. Touches nothing else.
+// Preloaded into the connector by the benchmark (`node --import …/exit-stats.js`): samples the V8
+// heap every 100 ms and, just before the process exits, writes its peak RSS (VmHWM from
+// /proc/self/status), CPU time, event-loop utilization and heap peaks to the file named by
+// BENCH_EXIT_STATS. Touches nothing else (the sampling timer is unref'd).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 const target = process.env.BENCH_EXIT_STATS;
 
@@ -13,7 +15,18 @@ function kib(status: string, field: string): number | undefined {
 }
 
 if (target) {
+  delete process.env.BENCH_EXIT_STATS; // not inherited by anything the connector might start
+  const peaks = { heapTotal: 0, heapUsed: 0, external: 0 };
+  const sample = () => {
+    const heap = getHeapStatistics();
+    const memory = process.memoryUsage();
+    peaks.heapTotal = Math.max(peaks.heapTotal, heap.total_heap_size);
+    peaks.heapUsed = Math.max(peaks.heapUsed, heap.used_heap_size);
+    peaks.external = Math.max(peaks.external, memory.external + memory.arrayBuffers);
+  };
+  setInterval(sample, 100).unref();
   process.on('exit', (code) => {
+    sample();
     let status = '';
     try {
       status = readFileSync('/proc/self/status', 'utf8');
@@ -35,6 +48,9 @@ if (target) {
         uptimeMs: process.uptime() * 1000,
         eventLoopUtilization: elu.utilization,
         heapUsedBytes: process.memoryUsage().heapUsed,
+        peakHeapTotalBytes: peaks.heapTotal,
+        peakHeapUsedBytes: peaks.heapUsed,
+        peakExternalBytes: peaks.external,
       }),
     );
   });

@@ -160,6 +160,9 @@ interface ExitStats {
   uptimeMs: number;
   eventLoopUtilization: number;
   heapUsedBytes?: number;
+  peakHeapTotalBytes?: number;
+  peakHeapUsedBytes?: number;
+  peakExternalBytes?: number;
 }
 
 /** CPU time (ms) the whole machine spent busy so far, from /proc/stat (USER_HZ = 100). */
@@ -334,6 +337,10 @@ interface ConnectorRun {
   statuses: Record<string, number>;
   statesEchoed: number;
   heapUsedMiB?: number;
+  /** Sampled every 100 ms in the child: V8 heap committed / used, and Buffers + external memory. */
+  peakHeapTotalMiB?: number;
+  peakHeapUsedMiB?: number;
+  peakExternalMiB?: number;
   warnings: string[];
   problems: string[];
   profile?: string;
@@ -451,6 +458,9 @@ async function runConnector(options: Options, run: { label: string; rows: number
     statuses: accounting.statuses,
     statesEchoed: states.length,
     heapUsedMiB: stats?.heapUsedBytes === undefined ? undefined : round(stats.heapUsedBytes / 1048576, 1),
+    peakHeapTotalMiB: stats?.peakHeapTotalBytes === undefined ? undefined : round(stats.peakHeapTotalBytes / 1048576, 1),
+    peakHeapUsedMiB: stats?.peakHeapUsedBytes === undefined ? undefined : round(stats.peakHeapUsedBytes / 1048576, 1),
+    peakExternalMiB: stats?.peakExternalBytes === undefined ? undefined : round(stats.peakExternalBytes / 1048576, 1),
     warnings,
     problems,
     profile,
@@ -686,8 +696,8 @@ async function main(): Promise<void> {
   const warnings = [...new Set(allRuns.flatMap((r) => r.warnings))];
 
   // ---- print
-  const runRows = allRuns.map((r) => [r.label, r.rows, r.rowsPerSecond, r.reportedRowsPerSecond, r.windowRowsPerSecond, r.wallMs, r.cpuUsPerRow, r.connectorElu, r.peakRssMiB, r.requests, r.benchProcessElu, r.otherCpuPercent, r.problems.length ? 'FAILED' : 'ok']);
-  const floorRows = floors.map((f, i) => [`floor #${i + 1}`, f.rows, f.rowsPerSecond, undefined, undefined, f.wallMs, f.cpuUsPerRow, undefined, f.peakRssMiB, 0, undefined, f.otherCpuPercent, f.problems.length ? 'FAILED' : 'ok']);
+  const runRows = allRuns.map((r) => [r.label, r.rows, r.rowsPerSecond, r.reportedRowsPerSecond, r.windowRowsPerSecond, r.wallMs, r.cpuUsPerRow, r.connectorElu, r.peakRssMiB, r.peakHeapTotalMiB, r.requests, r.benchProcessElu, r.otherCpuPercent, r.problems.length ? 'FAILED' : 'ok']);
+  const floorRows = floors.map((f, i) => [`floor #${i + 1}`, f.rows, f.rowsPerSecond, undefined, undefined, f.wallMs, f.cpuUsPerRow, undefined, f.peakRssMiB, undefined, 0, undefined, f.otherCpuPercent, f.problems.length ? 'FAILED' : 'ok']);
   const lines: string[] = [];
   lines.push(`destination-rokt benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, commit ${gitDescribe()}`);
   lines.push(
@@ -696,11 +706,11 @@ async function main(): Promise<void> {
   );
   if (floorRows.length + runRows.length) {
     lines.push('');
-    lines.push(table(['run', 'rows', 'rows/s', 'own rows/s', 'window rows/s', 'wall ms', 'CPU µs/row', 'ELU', 'peak RSS MiB', 'requests', 'bench ELU', 'other CPU %', 'check'], [...floorRows, ...runRows]));
+    lines.push(table(['run', 'rows', 'rows/s', 'own rows/s', 'window rows/s', 'wall ms', 'CPU µs/row', 'ELU', 'peak RSS MiB', 'heap MiB', 'requests', 'bench ELU', 'other CPU %', 'check'], [...floorRows, ...runRows]));
     lines.push(
       '  rows/s: rows ÷ wall time from spawn to exit.  own rows/s: what the connector reports in its summary.\n' +
         '  window rows/s: rows ÷ (last answer − first request) at the simulator, i.e. without start-up.  CPU µs/row: user+system CPU of the child ÷ rows.\n' +
-        '  ELU: event-loop utilization of the child (1 = CPU-bound).  bench ELU: of this process (generator + simulator).  other CPU %: machine CPU used by other processes during the run (noise).',
+        '  heap MiB: peak V8 heap committed (sampled every 100 ms).  ELU: event-loop utilization of the child (1 = CPU-bound).  bench ELU: of this process (generator + simulator).  other CPU %: machine CPU used by other processes during the run (noise).',
     );
   }
   const measures: (string | number | undefined)[][] = [];

@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       log,
       setRedactor: (next) => (redactor = next),
       env: process.env,
+      dryRun: flags.has('dry-run'),
     });
     return 0;
   } catch (error) {

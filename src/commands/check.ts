@@ -6,7 +6,8 @@ import { ConfigError } from '../errors.js';
 import { Redactor } from '../protocol/redact.js';
 import { createAudienceTransport } from '../rokt/audience-api.js';
 import { OAuthToken, readToken } from '../rokt/auth.js';
-import { HttpClient, type ApiResponse } from '../rokt/http.js';
+import { httpClientFor } from '../rokt/clients.js';
+import type { ApiResponse } from '../rokt/http.js';
 import { flagValue, type CommandContext } from './context.js';
 import { configSecrets } from '../config/secrets.js';
 
@@ -49,7 +50,7 @@ function connectionStatus(output: CommandContext['output'], status: 'SUCCEEDED' 
 }
 
 function probesFor(config: Config): Probe[] {
-  const http = new HttpClient({ timeoutMs: config.request_timeout_seconds * 1000, maxSockets: 4 });
+  const http = httpClientFor(config, 4);
   const probes: Probe[] = [];
   if (config.app_id && config.app_secret) {
     const token = new OAuthToken({ http, apiUrl: config.api_url, appId: config.app_id, appSecret: config.app_secret });

@@ -11,7 +11,7 @@ import { SingerReader } from '../protocol/singer-input.js';
 import { singerSyncOutput, type StderrLevel } from '../protocol/singer-output.js';
 import type { LineWriter } from '../protocol/writer.js';
 import { ENV_PREFIX } from './about.js';
-import { runSync } from './write.js';
+import { runSync } from '../sync/run.js';
 
 export interface SingerRunOptions {
   /** Several files are merged in order (later wins); the literal `ENV` is accepted and ignored, env is always read. */
@@ -21,6 +21,7 @@ export interface SingerRunOptions {
   log: (level: StderrLevel, message: string) => void;
   setRedactor: (redactor: Redactor) => void;
   env: NodeJS.ProcessEnv;
+  dryRun: boolean;
 }
 
 export async function runSinger(options: SingerRunOptions): Promise<void> {
@@ -32,7 +33,8 @@ export async function runSinger(options: SingerRunOptions): Promise<void> {
     fileConfig = { ...fileConfig, ...content };
   }
   if (options.configPaths.length === 0 && !options.env[`${ENV_PREFIX}_ACCOUNT_ID`]) throw new ConfigError('Missing --config FILE');
-  const config = parseConfig(withEnvironment(fileConfig, { prefix: ENV_PREFIX, env: options.env }));
+  const parsed = parseConfig(withEnvironment(fileConfig, { prefix: ENV_PREFIX, env: options.env }));
+  const config = options.dryRun ? { ...parsed, dry_run: true } : parsed;
   options.setRedactor(new Redactor(configSecrets(config)));
   const router = new Router(config, undefined, { keysFromInput: true });
   const counts = { invalidLines: 0 };

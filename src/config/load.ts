@@ -37,6 +37,8 @@ export function parseConfig(raw: unknown): Config {
   return result.data;
 }
 
-export async function loadConfig(path: string | undefined): Promise<Config> {
-  return parseConfig(await readJsonFile(path, 'config'));
+/** `dryRun`: the --dry-run flag, which turns dry_run on whatever the file says. */
+export async function loadConfig(path: string | undefined, options: { dryRun?: boolean } = {}): Promise<Config> {
+  const config = parseConfig(await readJsonFile(path, 'config'));
+  return options.dryRun ? { ...config, dry_run: true } : config;
 }

@@ -140,6 +140,31 @@ export const configSchema = z
       .min(1)
       .optional()
       .meta({ title: 'Rejected records file', description: 'Append each rejected row (PII hashed) with its reason to this JSONL file.', order: 18 }),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .meta({
+        title: 'Dry run',
+        description: 'Parse, validate, map, hash and batch everything, but call Rokt never: the request bodies go to dry_run_output_path (or stderr) and no STATE is echoed.',
+        order: 21,
+      }),
+    dry_run_output_path: z.string().min(1).optional().meta({ title: 'Dry-run output file', description: 'Where a dry run writes the request bodies it would send, one JSON line each (default: stderr).', order: 22 }),
+    debug_log_path: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        title: 'API-call debug log',
+        description: 'Append every HTTP exchange with Rokt (time, URL, attempt, status, duration, headers with credentials redacted, bodies with identifiers hashed, which records) as one JSON line to this file.',
+        order: 23,
+      }),
+    debug_log_max_mb: z.number().min(1).max(10240).default(100).meta({ title: 'Debug log size (MB)', description: 'When the debug log reaches this size it is rotated to <path>.1.', order: 24 }),
+    progress_interval_seconds: z
+      .number()
+      .min(1)
+      .max(3600)
+      .default(10)
+      .meta({ title: 'Progress interval (s)', description: 'How often `write` logs a progress line (rows read, accepted, rejected, in flight, retries, rows/s, oldest waiting state).', order: 25 }),
   })
   .superRefine((config, ctx) => {
     if (config.public_key && !config.secret_key) ctx.addIssue({ code: 'custom', path: ['secret_key'], message: 'is required with public_key' });

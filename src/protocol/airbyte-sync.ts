@@ -54,5 +54,6 @@ export function airbyteSyncOutput(output: AirbyteOutput): SyncOutput {
       return output.state(message);
     },
     log: (level, message) => output.log(level, message),
+    progress: (line) => output.log('INFO', line),
   };
 }

@@ -13,9 +13,24 @@ export function stderrLogger(redactor: () => Redactor, stream: NodeJS.WritableSt
 }
 
 /** Singer targets print each STATE's value, alone, as one JSON line (lossless). */
-export function singerSyncOutput(options: { writer: LineWriter; log: (level: StderrLevel, message: string) => void }): SyncOutput {
+export function singerSyncOutput(options: { writer: LineWriter; log: (level: StderrLevel, message: string) => void; stderr?: NodeJS.WriteStream }): SyncOutput {
+  const stderr = options.stderr ?? process.stderr;
+  let redrawing = false;
+  // In a terminal, progress is one line redrawn in place; any other log line starts below it.
+  const endProgressLine = () => {
+    if (redrawing) stderr.write('\n');
+    redrawing = false;
+  };
   return {
     emitState: (payload) => options.writer.writeLine(losslessStringify(payload) ?? 'null'),
-    log: async (level, message) => options.log(level, message),
+    log: async (level, message) => {
+      endProgressLine();
+      options.log(level, message);
+    },
+    progress: async (line) => {
+      if (!stderr.isTTY) return options.log('INFO', line);
+      stderr.write(`\r\x1b[2K${line.slice(0, (stderr.columns || 120) - 1)}`);
+      redrawing = true;
+    },
   };
 }

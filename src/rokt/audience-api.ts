@@ -16,40 +16,25 @@ export interface AudienceTransport {
   authCheck(): Promise<ApiResponse>;
 }
 
+/** URL and body of an import: v3 carries accountId in the body, the legacy 1.0 API does not. */
+export function audienceImport(options: { version: 'v3' | '1.0'; audienceApiUrl: string; accountId: string }, request: AudienceRequest): { url: string; body: string } {
+  const { list, action, key, identifiers } = request;
+  return options.version === 'v3'
+    ? { url: endpoint(options.audienceApiUrl, '/v3/import/suppression'), body: JSON.stringify({ accountId: options.accountId, action, list, [key]: identifiers }) }
+    : { url: endpoint(options.audienceApiUrl, '/api/1.0/import/suppression'), body: JSON.stringify({ action, list, [key]: identifiers }) };
+}
+
 export function createAudienceTransport(options: { auth: AudienceAuth; http: HttpClient; audienceApiUrl: string; accountId: string }): AudienceTransport {
   const { auth, http, audienceApiUrl, accountId } = options;
-  const json = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  if (auth.version === 'v3') {
-    const authorization = basicAuth(auth.publicKey, auth.secretKey);
-    return {
-      version: 'v3',
-      send: ({ list, action, key, identifiers }) =>
-        http.request({
-          method: 'POST',
-          url: endpoint(audienceApiUrl, '/v3/import/suppression'),
-          headers: { ...json, Authorization: authorization },
-          body: JSON.stringify({ accountId, action, list, [key]: identifiers }),
-        }),
-      authCheck: () =>
-        http.request({
-          method: 'POST',
-          url: endpoint(audienceApiUrl, '/v3/auth-check'),
-          headers: { ...json, Authorization: authorization },
-          body: JSON.stringify({ accountId }),
-        }),
-    };
-  }
-  // The legacy API takes the raw key as the Authorization value and no accountId.
+  // v3 signs with the key pair; the legacy API takes the raw key as the Authorization value.
+  const authorization = auth.version === 'v3' ? basicAuth(auth.publicKey, auth.secretKey) : auth.apiKey;
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: authorization };
   return {
-    version: '1.0',
-    send: ({ list, action, key, identifiers }) =>
-      http.request({
-        method: 'POST',
-        url: endpoint(audienceApiUrl, '/api/1.0/import/suppression'),
-        headers: { ...json, Authorization: auth.apiKey },
-        body: JSON.stringify({ action, list, [key]: identifiers }),
-      }),
+    version: auth.version,
+    send: (request) => http.request({ method: 'POST', headers, ...audienceImport({ version: auth.version, audienceApiUrl, accountId }, request) }),
     authCheck: () =>
-      http.request({ method: 'GET', url: endpoint(audienceApiUrl, '/api/1.0/auth-check'), headers: { Accept: 'application/json', Authorization: auth.apiKey } }),
+      auth.version === 'v3'
+        ? http.request({ method: 'POST', url: endpoint(audienceApiUrl, '/v3/auth-check'), headers, body: JSON.stringify({ accountId }) })
+        : http.request({ method: 'GET', url: endpoint(audienceApiUrl, '/api/1.0/auth-check'), headers: { Accept: 'application/json', Authorization: authorization } }),
   };
 }

@@ -15,6 +15,15 @@ export interface HttpRequest {
   body?: string;
 }
 
+/** One request and what came of it, for observers such as the API-call debug log. */
+export interface Exchange {
+  request: HttpRequest;
+  response?: ApiResponse;
+  error?: string;
+  startedAt: number;
+  durationMs: number;
+}
+
 /** A request that got no HTTP answer (reset, refused, timed out): always worth a retry. */
 export class NetworkError extends Error {
   override readonly name = 'NetworkError';
@@ -33,7 +42,10 @@ export class NetworkError extends Error {
 export class HttpClient {
   private readonly got: Got;
 
-  constructor(options: { timeoutMs: number; maxSockets: number }) {
+  private readonly observe?: (exchange: Exchange) => void;
+
+  constructor(options: { timeoutMs: number; maxSockets: number; observe?: (exchange: Exchange) => void }) {
+    this.observe = options.observe;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.got = got.extend({
       retry: { limit: 0 },
@@ -45,13 +57,18 @@ export class HttpClient {
   }
 
   async request(request: HttpRequest): Promise<ApiResponse> {
+    const startedAt = Date.now();
     try {
-      const response = await this.got(request.url, { method: request.method, headers: request.headers, body: request.body });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      const answer = await this.got(request.url, { method: request.method, headers: request.headers, body: request.body });
+      const response = { status: answer.statusCode, headers: answer.headers, body: answer.body };
+      this.observe?.({ request, response, startedAt, durationMs: Date.now() - startedAt });
+      return response;
     } catch (error) {
       const code = (error as { code?: string }).code;
       // The URL is safe to print; headers and body are not (credentials, identifiers).
-      throw new NetworkError(`${request.method} ${new URL(request.url).pathname} got no answer: ${code ?? (error as Error).message}`, code);
+      const failure = new NetworkError(`${request.method} ${new URL(request.url).pathname} got no answer: ${code ?? (error as Error).message}`, code);
+      this.observe?.({ request, error: failure.message, startedAt, durationMs: Date.now() - startedAt });
+      throw failure;
     }
   }
 }

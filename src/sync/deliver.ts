@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FatalApiError, RetryableApiError } from '../errors.js';
 import { TokenError } from '../rokt/auth.js';
+import { exchangeContext } from '../rokt/exchange-context.js';
 import { NetworkError, type ApiResponse } from '../rokt/http.js';
 import { classifyStatus, retryAfterMs, retryDelayMs, type RetryPolicy } from '../rokt/retry.js';
 
@@ -10,6 +11,8 @@ export interface DeliveryTarget<I> {
   readonly name: string;
   readonly conflictMeansDelivered: boolean;
   send(items: readonly I[], requestKey: string): Promise<ApiResponse>;
+  /** Input line numbers by stream of the records the items carry (for the API-call debug log). */
+  records?(items: readonly I[]): Record<string, number[]>;
   /** Items a 2xx answer says Rokt did not process, with Rokt's reason. */
   unprocessed?(items: readonly I[], response: ApiResponse): Map<I, string>;
 }
@@ -55,7 +58,8 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
     let waitHint: number | undefined;
     try {
       counters.requests += 1;
-      const response = await target.send(items, requestKey);
+      const records = target.records?.(items) ?? {};
+      const response = await exchangeContext.run({ attempt: retry + 1, records }, () => target.send(items, requestKey));
       const verdict = classifyStatus(response.status, { conflictMeansDelivered: target.conflictMeansDelivered });
       if (verdict === 'delivered') return acceptedExcept(items, target.unprocessed?.(items, response));
       if (verdict === 'split') return split(items, target, context, response);

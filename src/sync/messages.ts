@@ -25,4 +25,6 @@ export interface StateStats {
 export interface SyncOutput {
   emitState(payload: unknown, stats: StateStats): Promise<void>;
   log(level: 'ERROR' | 'WARN' | 'INFO' | 'DEBUG', message: string): Promise<void>;
+  /** A periodic progress line (a LOG line, or one line redrawn in a terminal). */
+  progress(line: string): Promise<void>;
 }

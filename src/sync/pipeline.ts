@@ -107,6 +107,8 @@ export class WritePipeline {
     const flushEveryMs = this.options.config.flush_interval_seconds * 1000;
     const timer = setInterval(() => this.dispatchAll(this.eventBatches.takeOlderThan(flushEveryMs), this.audienceBatches.takeOlderThan(flushEveryMs)), Math.min(1000, flushEveryMs));
     timer.unref();
+    const progress = setInterval(() => void this.options.output.progress(this.progressLine()), this.options.config.progress_interval_seconds * 1000);
+    progress.unref();
     try {
       try {
         for await (const message of this.options.messages) {
@@ -126,8 +128,26 @@ export class WritePipeline {
       return this.report;
     } finally {
       clearInterval(timer);
+      clearInterval(progress);
       await this.report.close();
     }
+  }
+
+  private progressLine(): string {
+    let accepted = 0;
+    let rejected = 0;
+    for (const counts of this.report.streams.values()) {
+      accepted += counts.accepted;
+      rejected += counts.rejected;
+    }
+    const read = this.tracker.recordsRegistered;
+    const seconds = Math.max(0.001, this.report.elapsedMs() / 1000);
+    const waiting = this.tracker.pendingStates;
+    return (
+      `Progress: ${read} rows read, ${accepted} accepted, ${rejected} rejected, ${this.tracker.unsettledRecords} in flight, ` +
+      `${this.report.counters.retries} retries, ${Math.round(read / seconds)} rows/s` +
+      (waiting ? `; ${waiting} states waiting, the oldest for ${(this.tracker.oldestPendingAgeMs() / 1000).toFixed(1)} s` : '; no state waiting')
+    );
   }
 
   private async stopAfterInterrupt(signal: 'SIGTERM' | 'SIGINT'): Promise<never> {
@@ -168,6 +188,7 @@ export class WritePipeline {
     const info: RecordInfo = { ref, streamId: id, line: message.line };
     const route = this.options.router.route(message.stream, message.primaryKey);
     if (!route) return this.rejectUnrouted(info);
+    counts.object = route.object;
     if (message.rejection) return this.reject(info, { ...message.rejection, record: hashedCopy(message.data, route.plan) });
     const ready = route.object === 'event' ? this.addEvent(info, message.data, route) : this.addAudienceMember(info, message.data, route);
     if (ready) await this.dispatchAndWaitForSlots(ready[0], ready[1]);

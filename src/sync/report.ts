@@ -5,6 +5,8 @@ import { isEmptyValue, toRoktString, type FieldPlan } from '../catalog/plan.js';
 import type { LogLevel } from '../protocol/airbyte-output.js';
 
 export interface StreamCounts {
+  /** The Rokt object the stream goes to; unset for streams routed nowhere. */
+  object?: 'event' | 'audience';
   received: number;
   accepted: number;
   rejected: number;
@@ -45,6 +47,10 @@ export class RunReport {
 
   private now(): number {
     return this.options.now?.() ?? Date.now();
+  }
+
+  elapsedMs(): number {
+    return this.now() - this.startedAt;
   }
 
   stream(streamId: string): StreamCounts {
@@ -90,10 +96,15 @@ export class RunReport {
     let accepted = 0;
     let rejected = 0;
     const streams: Record<string, unknown> = {};
+    const objects: Record<string, { received: number; accepted: number; rejected: number }> = {};
     for (const [id, counts] of this.streams) {
       received += counts.received;
       accepted += counts.accepted;
       rejected += counts.rejected;
+      const object = (objects[counts.object ?? 'unrouted'] ??= { received: 0, accepted: 0, rejected: 0 });
+      object.received += counts.received;
+      object.accepted += counts.accepted;
+      object.rejected += counts.rejected;
       streams[id] = {
         received: counts.received,
         accepted: counts.accepted,
@@ -112,6 +123,7 @@ export class RunReport {
       invalid_lines: this.invalidLines,
       elapsed_seconds: Math.round(elapsedMs / 100) / 10,
       rows_per_second: rowsPerSecond,
+      objects,
       streams,
       audience_lists: [...this.lists.values()],
     };

@@ -3,7 +3,14 @@ import type { AudienceTransport } from '../rokt/audience-api.js';
 import type { EventsTransport } from '../rokt/events-api.js';
 import type { ApiResponse } from '../rokt/http.js';
 import type { DeliveryTarget } from './deliver.js';
-import type { AudienceItem, EventItem } from './pipeline.js';
+import type { AudienceItem, EventItem, RecordInfo } from './pipeline.js';
+
+/** Input line numbers by stream: which records a request carries. */
+export function recordLines(records: readonly RecordInfo[]): Record<string, number[]> {
+  const lines: Record<string, number[]> = {};
+  for (const record of records) (lines[record.streamId] ??= []).push(record.line);
+  return lines;
+}
 
 /** Events requests: the body is assembled from events serialized once, when they were batched. */
 export function eventsTarget(options: { transport: EventsTransport; accountId: string }): DeliveryTarget<EventItem> {
@@ -12,6 +19,7 @@ export function eventsTarget(options: { transport: EventsTransport; accountId: s
     name: `Event API ${options.transport.version} request`,
     conflictMeansDelivered: options.transport.conflictMeansDelivered,
     send: (items, requestKey) => options.transport.send(prefix + items.map((item) => item.json).join(',') + ']}', requestKey),
+    records: recordLines,
     unprocessed: unprocessedEvents,
   };
 }
@@ -43,5 +51,6 @@ export function audienceTarget(options: { transport: AudienceTransport; list: st
     name: `Audience API ${transport.version} ${action} request for list "${list}"`,
     conflictMeansDelivered: false,
     send: (items) => transport.send({ list, action, key, identifiers: items.map((item) => item.identifier) }),
+    records: (items) => recordLines(items.flatMap((item) => item.records)),
   };
 }

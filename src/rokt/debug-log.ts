@@ -1,0 +1,92 @@
+import { appendFileSync, renameSync, statSync } from 'node:fs';
+import { EVENT_FIELDS_BY_LOWER_NAME } from '../catalog/fields.js';
+import { hashPii } from '../catalog/normalize.js';
+import { isObject } from '../protocol/json.js';
+import type { Redactor } from '../protocol/redact.js';
+import { exchangeContext } from './exchange-context.js';
+import type { Exchange } from './http.js';
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+const TOKEN_FIELDS = new Set(['access_token', 'Access_token', 'refresh_token']);
+
+/**
+ * The API-call debugger: one JSON line per HTTP exchange with Rokt. Credentials are redacted,
+ * identifiers in bodies are hashed even when hash_pii is off, and the file is rotated to `<path>.1`
+ * when it reaches its size limit. Writes are synchronous so a crash loses no line.
+ */
+export class DebugLog {
+  private bytes: number;
+
+  constructor(private readonly options: { path: string; maxBytes: number; redactor: Redactor }) {
+    try {
+      this.bytes = statSync(options.path).size;
+    } catch {
+      this.bytes = 0;
+    }
+  }
+
+  record(exchange: Exchange): void {
+    const context = exchangeContext.getStore();
+    const entry = {
+      time: new Date(exchange.startedAt).toISOString(),
+      method: exchange.request.method,
+      url: exchange.request.url,
+      attempt: context?.attempt ?? 1,
+      records: context?.records ?? {},
+      status: exchange.response?.status ?? null,
+      error: exchange.error,
+      duration_ms: exchange.durationMs,
+      request: { headers: redactHeaders(exchange.request.headers), body: redactBody(exchange.request.body) },
+      response: exchange.response ? { headers: redactHeaders(exchange.response.headers), body: redactBody(exchange.response.body) } : undefined,
+    };
+    const line = this.options.redactor.redact(JSON.stringify(entry)) + '\n';
+    if (this.bytes > 0 && this.bytes + line.length > this.options.maxBytes) {
+      renameSync(this.options.path, `${this.options.path}.1`);
+      this.bytes = 0;
+    }
+    appendFileSync(this.options.path, line);
+    this.bytes += Buffer.byteLength(line);
+  }
+}
+
+function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) result[name] = value;
+    else result[name] = typeof value === 'string' && value.includes(' ') ? `${value.split(' ')[0]} [redacted]` : '[redacted]';
+  }
+  return result;
+}
+
+/** JSON bodies with PII values hashed and tokens removed; other bodies as text. */
+function redactBody(body: string | undefined): unknown {
+  if (body === undefined || body === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body.slice(0, 10_000);
+  }
+  return redactValue(parsed);
+}
+
+function redactValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (!isObject(value)) return value;
+  const result: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (TOKEN_FIELDS.has(key)) result[key] = '[redacted]';
+    else if (key === 'emails' && Array.isArray(inner)) result[key] = inner.map((email) => (typeof email === 'string' ? hashPii('email', email) : email));
+    else if (key === 'email' && typeof inner === 'string') result[key] = hashPii('email', inner);
+    else if (key === 'objectData' && Array.isArray(inner)) result[key] = inner.map(redactEntry);
+    else result[key] = redactValue(inner);
+  }
+  return result;
+}
+
+/** An event `{name, value}` entry: plain PII fields (sent only with hash_pii off) are hashed here. */
+function redactEntry(entry: unknown): unknown {
+  if (!isObject(entry) || typeof entry.name !== 'string' || typeof entry.value !== 'string') return entry;
+  const pii = EVENT_FIELDS_BY_LOWER_NAME.get(entry.name.toLowerCase())?.pii;
+  return pii ? { name: entry.name, value: hashPii(pii, entry.value) ?? '', note: 'hashed in this log' } : entry;
+}

@@ -1,0 +1,58 @@
+import type { Router } from '../catalog/routes.js';
+import type { Config } from '../config/schema.js';
+import { createRoktClients } from '../rokt/clients.js';
+import type { SyncMessage, SyncOutput } from './messages.js';
+import { WritePipeline } from './pipeline.js';
+import type { RunReport } from './report.js';
+
+export interface RunSyncOptions {
+  config: Config;
+  router: Router;
+  messages: AsyncIterable<SyncMessage>;
+  output: SyncOutput;
+  stopInput: () => void;
+  /** Filled in by the protocol reader while the run goes on. */
+  inputCounts: { invalidLines: number };
+}
+
+/**
+ * One `write` run, Airbyte or Singer: Rokt clients (or dry-run stand-ins), the engine, signal
+ * handling, and the end-of-run summary as one LOG line (a sentence plus its JSON details).
+ */
+export async function runSync(options: RunSyncOptions): Promise<RunReport> {
+  const { config } = options;
+  const clients = createRoktClients(config, options.router.objects());
+  const output = clients.dryRun ? withheldStates(options.output) : options.output;
+  if (clients.dryRun) {
+    await output.log('WARN', `Dry run: nothing is sent to Rokt; the requests that would be sent go to ${config.dry_run_output_path ?? 'stderr'}. No STATE is echoed: it would advance the source's cursor although nothing reached Rokt.`);
+  }
+  for (const note of clients.notes) await output.log('INFO', note);
+  const pipeline = new WritePipeline({ ...options, output, events: clients.events, audiences: clients.audiences });
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => pipeline.interrupt(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let report: RunReport;
+  try {
+    report = await pipeline.run();
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  report.invalidLines = options.inputCounts.invalidLines;
+  const { sentence, details } = report.summary();
+  const prefix = clients.dryRun ? `Dry run (${clients.dryRun.requests} requests not sent): ` : '';
+  await output.log('INFO', `${prefix}${sentence} ${JSON.stringify({ ...details, dry_run: Boolean(clients.dryRun) })}`);
+  return report;
+}
+
+/** In a dry run states are counted, not echoed. */
+function withheldStates(output: SyncOutput): SyncOutput {
+  let withheld = 0;
+  return {
+    ...output,
+    async emitState() {
+      withheld += 1;
+      if (withheld === 1) await output.log('INFO', 'Dry run: STATE messages are withheld (not echoed).');
+    },
+  };
+}

@@ -3,7 +3,7 @@
 // JSON.stringify'd (100 events or 10,000 audience identifiers per body, as the connector batches).
 // Prints one JSON line with counts and timings to stdout.
 
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import split2 from 'split2';
 
 const EVENT_BATCH = Number(process.env.FLOOR_EVENT_BATCH ?? 100);
@@ -18,7 +18,14 @@ const PII = new Map([
 const SPACES = /\s+/g;
 const NON_DIGITS = /\D+/g;
 
-const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+// The cheapest SHA-256 this Node offers: one-shot crypto.hash (Node ≥ 20.12 / 21.7), else createHash.
+// FLOOR_HASH=createHash forces the streaming API (what the connector used when this was written).
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+export const HASH_API = oneShot && process.env.FLOOR_HASH !== 'createHash' ? 'crypto.hash' : 'createHash';
+const sha256 =
+  HASH_API === 'crypto.hash' && oneShot
+    ? (text: string): string => oneShot('sha256', text, 'hex')
+    : (text: string): string => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 function normalize(field: string, value: string): string {
   if (field === 'mobile') {
@@ -105,5 +112,5 @@ process.stdin
   .on('end', () => {
     flushAll();
     const elapsedMs = performance.now() - startedAt;
-    process.stdout.write(JSON.stringify({ lines, events, identifiers, states, bodies, bodyBytes, elapsedMs }) + '\n');
+    process.stdout.write(JSON.stringify({ lines, events, identifiers, states, bodies, bodyBytes, elapsedMs, hashApi: HASH_API }) + '\n');
   });

@@ -481,13 +481,15 @@ interface FloorRun {
   peakRssMiB?: number;
   bodies?: number;
   bodyBytes?: number;
+  hashApi?: string;
+  benchProcessElu?: number;
   otherCpuPercent?: number;
   problems: string[];
 }
 
 async function runFloor(options: Options, rows: number): Promise<FloorRun> {
   progress(`floor: ${rows} rows`);
-  let output: { lines: number; events: number; identifiers: number; states: number; bodies: number; bodyBytes: number; elapsedMs: number } | undefined;
+  let output: { lines: number; events: number; identifiers: number; states: number; bodies: number; bodyBytes: number; elapsedMs: number; hashApi: string } | undefined;
   const result = await runChild({
     args: [FLOOR],
     gen: genOptions(options, rows, options.audienceShare),
@@ -512,6 +514,8 @@ async function runFloor(options: Options, rows: number): Promise<FloorRun> {
     peakRssMiB: mib(result.stats?.vmHwmKiB),
     bodies: output?.bodies,
     bodyBytes: output?.bodyBytes,
+    hashApi: output?.hashApi,
+    benchProcessElu: round(result.parentElu, 3),
     otherCpuPercent: result.otherCpuPercent,
     problems,
   };
@@ -697,7 +701,7 @@ async function main(): Promise<void> {
 
   // ---- print
   const runRows = allRuns.map((r) => [r.label, r.rows, r.rowsPerSecond, r.reportedRowsPerSecond, r.windowRowsPerSecond, r.wallMs, r.cpuUsPerRow, r.connectorElu, r.peakRssMiB, r.peakHeapTotalMiB, r.requests, r.benchProcessElu, r.otherCpuPercent, r.problems.length ? 'FAILED' : 'ok']);
-  const floorRows = floors.map((f, i) => [`floor #${i + 1}`, f.rows, f.rowsPerSecond, undefined, undefined, f.wallMs, f.cpuUsPerRow, undefined, f.peakRssMiB, undefined, 0, undefined, f.otherCpuPercent, f.problems.length ? 'FAILED' : 'ok']);
+  const floorRows = floors.map((f, i) => [`floor #${i + 1}`, f.rows, f.rowsPerSecond, undefined, undefined, f.wallMs, f.cpuUsPerRow, undefined, f.peakRssMiB, undefined, 0, f.benchProcessElu, f.otherCpuPercent, f.problems.length ? 'FAILED' : 'ok']);
   const lines: string[] = [];
   lines.push(`destination-rokt benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, commit ${gitDescribe()}`);
   lines.push(
@@ -714,7 +718,7 @@ async function main(): Promise<void> {
     );
   }
   const measures: (string | number | undefined)[][] = [];
-  if (floorRowsPerSecond !== undefined) measures.push(['floor rows/s (median)', floorRowsPerSecond]);
+  if (floorRowsPerSecond !== undefined) measures.push([`floor rows/s (median; SHA-256 by ${floors[0]?.hashApi ?? '?'})`, floorRowsPerSecond]);
   if (connectorRowsPerSecond !== undefined) measures.push(['connector rows/s, zero latency (median)', connectorRowsPerSecond]);
   if (ratio !== undefined) {
     measures.push(['connector / floor (rows/s)', `${round(ratio * 100, 1)}%`]);
@@ -744,12 +748,21 @@ async function main(): Promise<void> {
     lines.push(table(['area (self)', 'self ms', '% busy'], profile.byArea.slice(0, 12).map((r) => [r.name, r.ms, r.percent])));
   }
   lines.push('');
+  const noisy = [...floors.map((f) => ({ label: 'floor', other: f.otherCpuPercent })), ...allRuns.map((r) => ({ label: r.label, other: r.otherCpuPercent }))].filter((r) => (r.other ?? 0) > 10);
+  if (noisy.length) {
+    lines.push(
+      `NOISE: other processes used more than 10% of the machine during ${noisy.length} run(s) (up to ${Math.max(...noisy.map((r) => r.other ?? 0))}%): ` +
+        'rows/s and the targets that depend on them are unreliable; CPU µs/row is less affected. Re-run on an idle machine.',
+    );
+  }
   if (warnings.length) lines.push(`Connector warnings (not failures):\n  ${warnings.join('\n  ')}`);
   if (allRuns.length + floors.length) {
     lines.push(problems.length ? `ROW/STATE CHECK FAILED:\n  ${problems.join('\n  ')}` : 'Check: every run delivered every row, every state came back in order and lossless, nothing was rejected.');
   }
   lines.push(`Total bench time ${round((performance.now() - startedAt) / 1000, 1)} s. Results: ${relative(ROOT, options.out)}`);
   process.stdout.write(lines.join('\n') + '\n');
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out.replace(/\.json$/, '') + '.txt', lines.join('\n') + '\n');
 
   const result = {
     when: new Date().toISOString(),

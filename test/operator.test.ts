@@ -43,6 +43,14 @@ t.test('dry run: no connection, no STATE, the exact bodies and a summary per str
       t.match(result.stderr, /"dry_run":true,"method":"POST"/, 'bodies on stderr without a file');
     }
   }
+  const singer = await runCli(
+    ['--config', writeJson(dir, 's.json', simConfig(sim, ['v2'], { streams: { s: { object: 'event', constants: { eventType: 't' } } } })), '--dry-run'],
+    jsonl([{ type: 'SCHEMA', stream: 's', key_properties: [], schema: { properties: {} } }, { type: 'RECORD', stream: 's', record: { clientEventId: 'x' } }, { type: 'STATE', value: 1 }]),
+    { bin: join(ROOT, 'dist/src/target-cli.js') },
+  );
+  t.equal(singer.code, 0, singer.stderr);
+  t.same(singer.stdout.filter(Boolean), [], 'Singer dry run: no state value on stdout');
+  t.match(singer.stderr, /"dry_run":true,"method":"POST","url":"http:\/\/127\.0\.0\.1:\d+\/v2\/events"/);
   t.equal(sim.requests.length, 0, 'the simulator saw no request at all');
 });
 

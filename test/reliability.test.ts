@@ -168,6 +168,18 @@ t.test('retries exhausted: transient_error, exit 3, no state beyond what Rokt ac
   t.match(ofType(assertAirbyteMessages(t, result.stdout), 'TRACE')[0]?.trace.error, { failure_type: 'transient_error', message: /failed after 4 attempts/ });
 });
 
+t.test('401 mid-run: config_error, exit 2, states only for what Rokt had acknowledged before', async (t) => {
+  const sim = await startSimulator(t);
+  const event = (id: string) => record('orders', { clientEventId: id, eventType: 't' });
+  sim.addFault({ clientEventId: 'third', times: Number.POSITIVE_INFINITY, fault: { kind: 'status', status: 401 } });
+  const input = [event('first'), globalState(1), event('second'), globalState(2), event('third'), globalState(3), event('fourth'), globalState(4)];
+  const { result, states, violations } = await runChecked(sim, simConfig(sim, ['v2'], { concurrency: 1 }), input);
+  t.equal(result.code, 2);
+  t.same(violations, []);
+  t.same(states.map((s) => s.state.global.shared_state.cursor), [1, 2]);
+  t.match(ofType(assertAirbyteMessages(t, result.stdout), 'TRACE')[0]?.trace.error, { failure_type: 'config_error', message: /HTTP 401/ });
+});
+
 t.test('SIGTERM mid-run: stops reading, finishes in flight, emits only covered states, exits 143', async (t) => {
   const sim = await startSimulator(t, { latencyMs: 150 });
   const dir = tempDir();

@@ -13,7 +13,8 @@ t.test('no secret and no raw PII in any output, log or rejected-records file', a
   sim.addFault({ path: '/v1/events', fault: { kind: 'status', status: 503 } });
   const dir = tempDir();
   const rejectedPath = join(dir, 'rejected.jsonl');
-  const config = simConfig(sim, ['v1', 'v3', '1.0'], { rejected_records_path: rejectedPath, streams: { people: { object: 'event', constants: { eventType: 't' } } } });
+  const debugPath = join(dir, 'debug.jsonl');
+  const config = simConfig(sim, ['v1', 'v3', '1.0'], { rejected_records_path: rejectedPath, debug_log_path: debugPath, streams: { people: { object: 'event', constants: { eventType: 't' } } } });
   const person = (id: string, extra: Record<string, unknown> = {}) => ({ clientEventId: id, email: 'Pii.Marker.Alice@Example.com', mobile: '(555) 867-5309', firstname: 'Zebediah', ipaddress: '203.0.113.77', ...extra });
   const input = jsonl([
     record('orders', { ...person('p-1'), eventType: 't' }),
@@ -44,6 +45,7 @@ t.test('no secret and no raw PII in any output, log or rejected-records file', a
   t.match(singer.stderr, /field email: does not match/);
   for (const result of [check, wrong, fatal, singer]) outputs.push(...result.stdout, result.stderr);
 
+  outputs.push(readFileSync(debugPath, 'utf8'));
   const everything = outputs.join('\n');
   for (const secret of [...Object.values(SECRETS), 'WRONG-zz94-marker', 'rsec-WRONG-zz95-marker', 'WRONG-zz96-marker']) {
     t.notOk(everything.includes(secret), `secret ${secret.slice(0, 12)}… never printed`);

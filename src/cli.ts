@@ -4,6 +4,7 @@
  * Commands are loaded lazily so `spec` starts fast; every failure becomes a TRACE ERROR and a
  * non-zero exit code in one place.
  */
+import { exitWhenDone } from './exit.js';
 import { describeFailure, ConfigError } from './errors.js';
 import { AirbyteOutput } from './protocol/airbyte-output.js';
 import { parseFlags } from './protocol/argv.js';
@@ -39,11 +40,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit explicitly: keep-alive sockets and a paused stdin must not hold the process open.
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`destination-rokt: ${String(error)}\n`);
-    process.exit(1);
-  },
-);
+exitWhenDone(main(process.argv.slice(2)), 'destination-rokt');

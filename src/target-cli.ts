@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { exitWhenDone } from './exit.js';
 import { describeFailure } from './errors.js';
 import { parseFlags } from './protocol/argv.js';
 import { Redactor } from './protocol/redact.js';
@@ -47,10 +48,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`target-rokt: ${String(error)}\n`);
-    process.exit(1);
-  },
-);
+exitWhenDone(main(process.argv.slice(2)), 'target-rokt');

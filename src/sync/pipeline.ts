@@ -71,7 +71,7 @@ export class WritePipeline {
   constructor(private readonly options: PipelineOptions) {
     const { config } = options;
     this.now = options.now ?? Date.now;
-    this.report = new RunReport({ log: (level, message) => void options.output.log(level === 'FATAL' || level === 'TRACE' ? 'ERROR' : level, message), rejectedRecordsPath: config.rejected_records_path, now: this.now });
+    this.report = new RunReport({ log: (level, message) => void options.output.log(level, message), rejectedRecordsPath: config.rejected_records_path, now: this.now });
     this.tracker = new StateTracker(this.now);
     this.eventBatches = new Batcher({ maxItems: config.batch_size, maxBytes: MAX_EVENT_REQUEST_BYTES }, this.now);
     this.audienceBatches = new Batcher({ maxItems: config.audience_batch_size, maxBytes: Number.POSITIVE_INFINITY }, this.now);

@@ -2,7 +2,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { EVENT_FIELDS_BY_LOWER_NAME } from '../catalog/fields.js';
 import { hashPii } from '../catalog/normalize.js';
 import { isEmptyValue, toRoktString, type FieldPlan } from '../catalog/plan.js';
-import type { LogLevel } from '../protocol/airbyte-output.js';
 
 export interface StreamCounts {
   /** The Rokt object the stream goes to; unset for streams routed nowhere. */
@@ -39,7 +38,7 @@ export class RunReport {
   private readonly file?: WriteStream;
 
   constructor(
-    private readonly options: { log: (level: LogLevel, message: string) => void; rejectedRecordsPath?: string; now?: () => number },
+    private readonly options: { log: (level: 'WARN', message: string) => void; rejectedRecordsPath?: string; now?: () => number },
   ) {
     this.startedAt = this.now();
     if (options.rejectedRecordsPath) this.file = createWriteStream(options.rejectedRecordsPath, { flags: 'a' });

@@ -233,7 +233,14 @@ async function runChild(options: {
   const stdoutDone = new Promise<void>((resolveDone) => {
     (child.stdout as NodeJS.ReadableStream).pipe(split2()).on('data', options.onLine).on('end', resolveDone);
   });
+  // A safety net so a hung connector cannot hang the bench: far beyond any sane run time.
+  const limitMs = 60_000 + options.gen.rows;
+  const killer = setTimeout(() => {
+    progress(`  child ${child.pid} still running after ${limitMs / 1000} s: killing it`);
+    child.kill('SIGKILL');
+  }, limitMs);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolveExit) => child.on('exit', (c, s) => resolveExit([c, s])));
+  clearTimeout(killer);
   const wallMs = performance.now() - startedAt;
   const polledHwmKiB = poll.stop();
   await stdoutDone;

@@ -55,8 +55,15 @@ export function eventTimeWindow(nowMs: number): { oldestMs: number; newestMs: nu
   return { oldestMs: oldest.getTime() + OLDEST_MARGIN_MS, newestMs: nowMs + FUTURE_LIMIT_MS };
 }
 
+/** The window moves by the millisecond but rows arrive by the thousand: reuse it for the same `now`. */
+let cachedWindow = { nowMs: Number.NaN, oldestMs: 0, newestMs: 0 };
+function windowAt(nowMs: number): { oldestMs: number; newestMs: number } {
+  if (cachedWindow.nowMs !== nowMs) cachedWindow = { nowMs, ...eventTimeWindow(nowMs) };
+  return cachedWindow;
+}
+
 export function checkEventTimeWindow(ms: number, nowMs: number): string | undefined {
-  const { oldestMs, newestMs } = eventTimeWindow(nowMs);
+  const { oldestMs, newestMs } = windowAt(nowMs);
   if (ms < oldestMs) return 'eventTime is older than Rokt accepts (18 months)';
   if (ms > newestMs) return 'eventTime is more than 5 minutes in the future';
   return undefined;

@@ -6,7 +6,7 @@ import {
 } from './fields.js';
 import { checkEventTimeWindow, parseEventTime } from './event-time.js';
 import { hashPii, isSha256Hex, normalizeZip, sha256Hex } from './normalize.js';
-import { collectFields, isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from './plan.js';
+import { isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from './plan.js';
 
 export interface NameValue {
   name: string;
@@ -40,10 +40,49 @@ const MAX_CLIENT_EVENT_ID = 36;
 const MAX_EVENT_TYPE = 128;
 const RESERVED = /^rokt\./i;
 
-const isKnownEventName = (name: string): boolean => {
+/** What one destination name means, worked out once per name (not per row). */
+type FieldRule =
+  | { kind: 'core'; core: 'clientEventId' | 'eventType' | 'eventTime' }
+  | { kind: 'meta'; entryName: string }
+  | { kind: 'known'; field: EventField }
+  | { kind: 'custom'; entryName: string }
+  | { kind: 'reserved' };
+
+/** A column: dropped, or the rule of the destination name it maps to. */
+type ColumnRule = { target: string; rule: FieldRule } | undefined;
+
+const ruleCache = new Map<string, FieldRule>();
+
+function fieldRule(name: string): FieldRule {
+  let rule = ruleCache.get(name);
+  if (rule) return rule;
   const lower = name.toLowerCase();
-  return CORE_FIELD_BY_LOWER_NAME.has(lower) || EVENT_FIELDS_BY_LOWER_NAME.has(lower) || lower.startsWith(METADATA_PREFIX);
-};
+  const core = CORE_FIELD_BY_LOWER_NAME.get(lower);
+  const entryName = lower.startsWith(METADATA_PREFIX) ? name.slice(METADATA_PREFIX.length) : name;
+  const known = EVENT_FIELDS_BY_LOWER_NAME.get(lower);
+  if (core) rule = { kind: 'core', core };
+  else if (RESERVED.test(entryName)) rule = { kind: 'reserved' };
+  else if (entryName !== name) rule = { kind: 'meta', entryName };
+  else if (known) rule = { kind: 'known', field: known };
+  else rule = { kind: 'custom', entryName: name };
+  if (ruleCache.size < 10_000) ruleCache.set(name, rule);
+  return rule;
+}
+
+/** Column rules per plan: a stream's columns repeat on every row. */
+const columnRules = new WeakMap<FieldPlan, Map<string, ColumnRule>>();
+
+function columnRule(plan: FieldPlan, column: string): ColumnRule {
+  let rules = columnRules.get(plan);
+  if (!rules) columnRules.set(plan, (rules = new Map()));
+  if (rules.has(column)) return rules.get(column);
+  const renamed = plan.renames.get(column);
+  const rule = fieldRule(renamed ?? column);
+  const dropped = renamed === undefined && !plan.keepUnknownColumns && (rule.kind === 'custom' || rule.kind === 'reserved');
+  const result = dropped ? undefined : { target: renamed ?? column, rule };
+  if (rules.size < 10_000) rules.set(column, result);
+  return result;
+}
 
 /** Same row, same id: a UUID-shaped (36-char) digest of the stream and the primary-key values. */
 export function deriveClientEventId(stream: string, keyValues: readonly unknown[]): string {
@@ -51,37 +90,78 @@ export function deriveClientEventId(stream: string, keyValues: readonly unknown[
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Maps one record to a Rokt event, or says why it cannot be sent. Pure. */
-export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<RoktEvent> {
-  const fields = collectFields(data, plan, isKnownEventName);
-  const core: { clientEventId?: unknown; eventType?: unknown; eventTime?: unknown } = {};
-  const objectData = new Map<string, string>();
-  const explicitlyHashed = new Set<string>();
-  const metaData: NameValue[] = [];
+/** The event being built: objectData entries by name, so later values replace earlier ones in place. */
+class EventDraft {
+  core: { clientEventId?: unknown; eventType?: unknown; eventTime?: unknown } = {};
+  readonly objectData: NameValue[] = [];
+  readonly metaData: NameValue[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly explicitlyHashed = new Set<string>();
 
-  for (const [name, raw] of fields) {
-    const coreName = CORE_FIELD_BY_LOWER_NAME.get(name.toLowerCase());
-    if (coreName) {
-      core[coreName] = raw;
-      continue;
-    }
-    const isMeta = name.toLowerCase().startsWith(METADATA_PREFIX);
-    const entryName = isMeta ? name.slice(METADATA_PREFIX.length) : name;
-    if (RESERVED.test(entryName)) return reject("names beginning with 'rokt.' are reserved by Rokt", name);
-    const value = toRoktString(raw);
-    if (value.length > MAX_VALUE_CHARS) return reject(`value is longer than Rokt's ${MAX_VALUE_CHARS} characters`, name);
-    if (isMeta) {
-      metaData.push({ name: entryName, value });
-      continue;
-    }
-    const known = EVENT_FIELDS_BY_LOWER_NAME.get(name.toLowerCase());
-    if (!known) {
-      objectData.set(name, value);
-      continue;
-    }
-    const problem = addKnownField({ field: known, value, hashPii: plan.hashPii, objectData, explicitlyHashed });
-    if (problem) return reject(problem, name);
+  set(name: string, value: string): void {
+    const at = this.index.get(name);
+    if (at === undefined) this.index.set(name, this.objectData.push({ name, value }) - 1);
+    else (this.objectData[at] as NameValue).value = value;
   }
+
+  /** Adds a field under its rule; returns a reason when the row must be rejected. */
+  add(target: string, rule: FieldRule, raw: unknown, hashPiiOn: boolean): string | undefined {
+    if (rule.kind === 'core') {
+      this.core[rule.core] = raw;
+      return undefined;
+    }
+    if (rule.kind === 'reserved') return "names beginning with 'rokt.' are reserved by Rokt";
+    const value = toRoktString(raw);
+    if (value.length > MAX_VALUE_CHARS) return `value is longer than Rokt's ${MAX_VALUE_CHARS} characters`;
+    if (rule.kind === 'meta') this.metaData.push({ name: rule.entryName, value });
+    else if (rule.kind === 'custom') this.set(target, value);
+    else return this.addKnown(rule.field, value, hashPiiOn);
+    return undefined;
+  }
+
+  private addKnown(field: EventField, value: string, hashPiiOn: boolean): string | undefined {
+    if (field.sha256Of) {
+      const trimmed = value.trim();
+      if (!isSha256Hex(trimmed)) return `${field.name} must be a 64-hex SHA-256 digest`;
+      this.set(field.name, trimmed.toLowerCase());
+      this.explicitlyHashed.add(field.name);
+    } else if (field.pii && field.hashedName) {
+      if (!hashPiiOn) {
+        this.set(field.name, value);
+        return undefined;
+      }
+      const digest = hashPii(field.pii, value);
+      // An explicit …sha256 column wins over one computed from the plain column.
+      if (digest !== undefined && !this.explicitlyHashed.has(field.hashedName)) this.set(field.hashedName, digest);
+    } else {
+      this.set(field.name, field.normalize === 'zip' ? normalizeZip(value) : value);
+    }
+    return undefined;
+  }
+}
+
+let lastIso: { ms: number; iso: string } = { ms: Number.NaN, iso: '' };
+function isoTime(ms: number): string {
+  if (lastIso.ms !== ms) lastIso = { ms, iso: new Date(ms).toISOString() };
+  return lastIso.iso;
+}
+
+/** Maps one record to a Rokt event, or says why it cannot be sent. Pure (caches are memoization). */
+export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<RoktEvent> {
+  const draft = new EventDraft();
+  for (const [target, value] of plan.constants) {
+    const problem = draft.add(target, fieldRule(target), value, plan.hashPii);
+    if (problem) return reject(problem, target);
+  }
+  for (const column in data) {
+    const raw = data[column];
+    if (isEmptyValue(raw)) continue;
+    const rule = columnRule(plan, column);
+    if (!rule) continue;
+    const problem = draft.add(rule.target, rule.rule, raw, plan.hashPii);
+    if (problem) return reject(problem, rule.target);
+  }
+  const { core } = draft;
 
   let clientEventId = isEmptyValue(core.clientEventId) ? undefined : toRoktString(core.clientEventId);
   if (clientEventId === undefined && plan.idFromPrimaryKey.length > 0) {
@@ -105,42 +185,7 @@ export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<Rok
     eventMs = parsed.ms;
   }
 
-  const event: RoktEvent = {
-    clientEventId,
-    eventType,
-    eventTime: new Date(eventMs).toISOString(),
-    objectData: [...objectData].map(([name, value]) => ({ name, value })),
-  };
-  if (metaData.length > 0) event.metaData = metaData;
+  const event: RoktEvent = { clientEventId, eventType, eventTime: isoTime(eventMs), objectData: draft.objectData };
+  if (draft.metaData.length > 0) event.metaData = draft.metaData;
   return { ok: true, value: event };
-}
-
-/** Adds a known field under Rokt's name, hashing PII; returns a reason when the row must be rejected. */
-function addKnownField(input: {
-  field: EventField;
-  value: string;
-  hashPii: boolean;
-  objectData: Map<string, string>;
-  explicitlyHashed: Set<string>;
-}): string | undefined {
-  const { field, value, objectData, explicitlyHashed } = input;
-  if (field.sha256Of) {
-    const trimmed = value.trim();
-    if (!isSha256Hex(trimmed)) return `${field.name} must be a 64-hex SHA-256 digest`;
-    objectData.set(field.name, trimmed.toLowerCase());
-    explicitlyHashed.add(field.name);
-    return undefined;
-  }
-  if (field.pii && field.hashedName) {
-    if (!input.hashPii) {
-      objectData.set(field.name, value);
-      return undefined;
-    }
-    const digest = hashPii(field.pii, value);
-    // An explicit …sha256 column wins over one computed from the plain column.
-    if (digest !== undefined && !explicitlyHashed.has(field.hashedName)) objectData.set(field.hashedName, digest);
-    return undefined;
-  }
-  objectData.set(field.name, field.normalize === 'zip' ? normalizeZip(value) : value);
-  return undefined;
 }

@@ -1,12 +1,15 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { PiiKind } from './fields.js';
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const SPACES = /\s+/g;
 const NON_DIGITS = /\D+/g;
 
+/** One-shot `crypto.hash` (Node ≥ 20.12) is ~5× cheaper than a Hash object; fall back on older Node. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return oneShotHash ? oneShotHash('sha256', value, 'hex') : crypto.createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 export function isSha256Hex(value: string): boolean {

@@ -4,8 +4,14 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Long digit runs may be integers beyond 2^53: such lines are re-parsed losslessly. */
-const LONG_DIGITS = /\d{16}/;
+/** True when JSON.parse produced an integer beyond 2^53, which may have lost digits. */
+function hasUnsafeInteger(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasUnsafeInteger);
+  for (const key in value) if (hasUnsafeInteger((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
 
 /** Integers beyond 2^53 are kept as their exact digits (a string); other numbers as numbers. */
 function parseNumberKeepingDigits(text: string): unknown {
@@ -22,6 +28,6 @@ export function parseMessageLine(text: string, isState: (message: Record<string,
   const message: unknown = JSON.parse(text);
   if (!isObject(message)) return message;
   if (isState(message)) return losslessParse(text);
-  if (LONG_DIGITS.test(text)) return losslessParse(text, null, parseNumberKeepingDigits);
+  if (hasUnsafeInteger(message)) return losslessParse(text, null, parseNumberKeepingDigits);
   return message;
 }

@@ -29,6 +29,8 @@ export interface DeliveryContext {
   counters: { requests: number; retries: number; splits: number };
   /** True once the run is being interrupted: requests in flight finish, but no retry starts. */
   stopRetrying?: () => boolean;
+  /** Pass attempt and record context to the HTTP layer (only the API-call debug log needs it). */
+  traceExchanges?: boolean;
 }
 
 /** `{"data":{"code":"…","message":"…"}}` → "code: message", short and printable. */
@@ -58,8 +60,10 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
     let waitHint: number | undefined;
     try {
       counters.requests += 1;
-      const records = target.records?.(items) ?? {};
-      const response = await exchangeContext.run({ attempt: retry + 1, records }, () => target.send(items, requestKey));
+      // AsyncLocalStorage turns on promise hooks for the whole process: only when someone listens.
+      const response = context.traceExchanges
+        ? await exchangeContext.run({ attempt: retry + 1, records: target.records?.(items) ?? {} }, () => target.send(items, requestKey))
+        : await target.send(items, requestKey);
       const verdict = classifyStatus(response.status, { conflictMeansDelivered: target.conflictMeansDelivered });
       if (verdict === 'delivered') return acceptedExcept(items, target.unprocessed?.(items, response));
       if (verdict === 'split') return split(items, target, context, response);

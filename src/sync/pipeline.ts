@@ -89,6 +89,7 @@ export class WritePipeline {
       now: this.now,
       counters: this.report.counters,
       stopRetrying: () => this.interruptedBy !== undefined,
+      traceExchanges: config.debug_log_path !== undefined,
     };
   }
 
@@ -202,12 +203,13 @@ export class WritePipeline {
       return undefined;
     }
     const json = JSON.stringify(mapped.value);
-    if (json.length > MAX_EVENT_REQUEST_BYTES) {
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_EVENT_REQUEST_BYTES) {
       this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: hashedCopy(data, route.plan) });
       return undefined;
     }
     const item: EventItem = { ...info, json, clientEventId: mapped.value.clientEventId };
-    const ready = this.eventBatches.add('events', item, json.length + 1);
+    const ready = this.eventBatches.add('events', item, bytes + 1);
     return ready.length ? [ready, []] : undefined;
   }
 

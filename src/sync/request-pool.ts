@@ -1,39 +1,50 @@
 /**
- * Bounds the requests in flight. `start` waits for a free slot (which is what slows reading
- * stdin down to Rokt's pace) and returns once the task has started. The first task failure is
- * kept and reported through `onFailure`, so the pipeline can stop at once.
+ * Bounds the requests in flight. `start` returns once the task is running or waiting in a queue of
+ * one: the next batch is built while every slot is busy, so a slot that frees up is refilled at once
+ * instead of after the time it takes to read and map a batch. When the queue is full `start` waits,
+ * and that wait is what slows reading stdin down to Rokt's pace. The first task failure is kept and
+ * reported through `onFailure`, so the pipeline can stop at once; queued tasks then never start.
  */
 export class RequestPool {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  private readonly running = new Set<Promise<void>>();
+  private readonly queued: (() => Promise<void>)[] = [];
+  private readonly waitingForRoom: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
   private firstFailure: { error: unknown } | undefined;
 
   constructor(
     private readonly limit: number,
     private readonly onFailure: (error: unknown) => void = () => {},
+    private readonly queueLimit = 1,
   ) {}
 
   async start(task: () => Promise<void>): Promise<void> {
-    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    while (this.queued.length >= this.queueLimit) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    if (this.active < this.limit) this.run(task);
+    else this.queued.push(task);
+  }
+
+  private run(task: () => Promise<void>): void {
     this.active += 1;
-    const run: Promise<void> = task()
+    task()
       .catch((error: unknown) => {
         if (this.firstFailure) return;
         this.firstFailure = { error };
+        this.queued.length = 0;
         this.onFailure(error);
       })
       .finally(() => {
         this.active -= 1;
-        this.running.delete(run);
-        this.waiting.shift()?.();
+        const next = this.queued.shift();
+        if (next) this.run(next);
+        this.waitingForRoom.shift()?.();
+        if (this.active === 0 && this.queued.length === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
-    this.running.add(run);
   }
 
-  /** Waits for every started task; throws the first failure. */
+  /** Waits for every started and queued task; throws the first failure. */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
+    if (this.active > 0 || this.queued.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (this.firstFailure) throw this.firstFailure.error;
   }
 

@@ -6,7 +6,10 @@
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
 
-export type ParsedTime = { ok: true; ms: number } | { ok: false; reason: string };
+/** `canonical`: the input already is the UTC `…T…:…:….sssZ` form Rokt gets, so it can be sent as is. */
+export type ParsedTime = { ok: true; ms: number; canonical?: string } | { ok: false; reason: string };
+
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Accepts RFC 3339 with any offset, epoch seconds and epoch milliseconds (numbers or digit strings). */
 export function parseEventTime(value: unknown): ParsedTime {
@@ -27,7 +30,8 @@ export function parseEventTime(value: unknown): ParsedTime {
   if (Number.isNaN(ms) || check.getUTCDate() !== day || check.getUTCMonth() !== month || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 60) {
     return { ok: false, reason: 'eventTime is not a valid calendar date and time' };
   }
-  return { ok: true, ms: ms - offsetMinutes(zone) * 60_000 };
+  const utcMs = ms - offsetMinutes(zone) * 60_000;
+  return CANONICAL_UTC.test(text) ? { ok: true, ms: utcMs, canonical: text } : { ok: true, ms: utcMs };
 }
 
 function offsetMinutes(zone: string): number {

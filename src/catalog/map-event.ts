@@ -176,16 +176,16 @@ export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<Rok
   const eventType = toRoktString(core.eventType);
   if (eventType.length > MAX_EVENT_TYPE) return reject(`eventType is longer than ${MAX_EVENT_TYPE} characters`, 'eventType');
 
-  let eventMs = nowMs;
+  let eventTime = isoTime(nowMs);
   if (!isEmptyValue(core.eventTime)) {
     const parsed = parseEventTime(core.eventTime);
     if (!parsed.ok) return reject(parsed.reason, 'eventTime');
     const outside = checkEventTimeWindow(parsed.ms, nowMs);
     if (outside) return reject(outside, 'eventTime');
-    eventMs = parsed.ms;
+    eventTime = parsed.canonical ?? new Date(parsed.ms).toISOString();
   }
 
-  const event: RoktEvent = { clientEventId, eventType, eventTime: isoTime(eventMs), objectData: draft.objectData };
+  const event: RoktEvent = { clientEventId, eventType, eventTime, objectData: draft.objectData };
   if (draft.metaData.length > 0) event.metaData = draft.metaData;
   return { ok: true, value: event };
 }

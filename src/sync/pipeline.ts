@@ -208,7 +208,7 @@ export class WritePipeline {
       this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: hashedCopy(data, route.plan) });
       return undefined;
     }
-    const item: EventItem = { ...info, json, clientEventId: mapped.value.clientEventId };
+    const item: EventItem = { ref: info.ref, streamId: info.streamId, line: info.line, json, clientEventId: mapped.value.clientEventId };
     const ready = this.eventBatches.add('events', item, bytes + 1);
     return ready.length ? [ready, []] : undefined;
   }

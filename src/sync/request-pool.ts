@@ -51,8 +51,4 @@ export class RequestPool {
   get failure(): { error: unknown } | undefined {
     return this.firstFailure;
   }
-
-  get inFlight(): number {
-    return this.active;
-  }
 }

@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { seededRandom } from '../src/simulator/seeded-random.js';
 
 export const EVENT_STREAM = 'orders';
 export const AUDIENCE_STREAM = 'vip_customers';
@@ -35,18 +36,6 @@ export interface Expected {
   bytes: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FIRST = ['Olivia', 'Liam', 'Emma', 'Noah', 'Ava', 'Elijah', 'Sophia', 'James', 'Isabella', 'Lucas', 'Mia', 'Mateo', 'Amelia', 'Ethan', 'Harper', 'Zoë'];
 const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodríguez', 'Martinez', 'Hernandez', 'Lopez', "O'Neil", 'Wilson', 'Anderson', 'Van Dyke'];
 const DOMAINS = ['example.com', 'Mail.Example.org', 'shop.test', 'corp.example.net'];
@@ -75,7 +64,7 @@ export class LineGenerator {
   private readonly random: () => number;
 
   constructor(private readonly options: GenOptions) {
-    this.random = prng(options.seed);
+    this.random = seededRandom(options.seed);
     this.expected = { rows: options.rows, events: 0, audienceRows: 0, eventIdSum: 0, states: 0, audienceByList: {}, bytes: 0 };
   }
 

@@ -1,5 +1,7 @@
 // Fault injection for the Rokt simulator: rules that make chosen requests fail in chosen ways.
 
+import { seededRandom } from './seeded-random.js';
+
 export type Fault =
   /** Answer this status without processing the request. A string body is sent verbatim as text. */
   | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown }
@@ -50,18 +52,6 @@ export interface RandomFaults {
 }
 
 const DATA_PATHS = /^\/(v1\/events|v2\/events|v3\/import\/suppression|api\/1\.0\/import\/suppression)$/;
-
-/** mulberry32: a tiny, well-distributed 32-bit PRNG. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The ordered list of fault rules; the first matching rule with uses left wins, then random faults. */
 export class FaultBook {

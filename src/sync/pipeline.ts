@@ -9,7 +9,7 @@ import type { AudienceTransport } from '../rokt/audience-api.js';
 import type { EventsTransport } from '../rokt/events-api.js';
 import type { RetryPolicy } from '../rokt/retry.js';
 import { Batcher, type Batch } from './batcher.js';
-import { deliver, type DeliveryContext, type DeliveryResult, type DeliveryTarget } from './deliver.js';
+import { deliver, type DeliveryContext, type DeliveryTarget } from './deliver.js';
 import type { SyncMessage, SyncOutput } from './messages.js';
 import { hashedCopy, RunReport } from './report.js';
 import { RequestPool } from './request-pool.js';
@@ -67,6 +67,7 @@ export class WritePipeline {
   private readonly dispatches = new Set<Promise<void>>();
   private readonly unroutedStreams = new Set<string>();
   private interruptedBy?: 'SIGTERM' | 'SIGINT';
+  private eventsTarget?: DeliveryTarget<EventItem>;
 
   constructor(private readonly options: PipelineOptions) {
     const { config } = options;
@@ -240,16 +241,11 @@ export class WritePipeline {
         `Stream "${info.streamId}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding): its records are counted as rejected and not sent`,
       );
     }
-    this.reject(info, { reason: 'stream is not routed to Rokt' }, false);
+    this.reject(info, { reason: 'stream is not routed to Rokt' }, { quiet: true });
   }
 
-  private reject(info: RecordInfo, rejection: { field?: string; reason: string; record?: unknown }, log = true): void {
-    if (log) this.report.rejected({ streamId: info.streamId, line: info.line, ...rejection });
-    else {
-      const counts = this.report.stream(info.streamId);
-      counts.rejected += 1;
-      counts.rejectedByReason.set(rejection.reason, (counts.rejectedByReason.get(rejection.reason) ?? 0) + 1);
-    }
+  private reject(info: RecordInfo, rejection: { field?: string; reason: string; record?: unknown }, options: { quiet?: boolean } = {}): void {
+    this.report.rejected({ streamId: info.streamId, line: info.line, ...rejection }, options);
     this.tracker.settle(info.ref, 'rejected');
     this.emitReadyStates();
   }
@@ -276,18 +272,10 @@ export class WritePipeline {
   }
 
   private async sendEvents(batch: Batch<EventItem>): Promise<void> {
-    const transport = this.options.events as EventsTransport;
-    const target: DeliveryTarget<EventItem> = eventsTarget({ transport, accountId: this.options.config.account_id });
-    const result = await deliver(batch.items, target, this.delivery);
-    this.settleEvents(result);
-  }
-
-  private settleEvents(result: DeliveryResult<EventItem>): void {
+    this.eventsTarget ??= eventsTarget({ transport: this.options.events as EventsTransport, accountId: this.options.config.account_id });
+    const result = await deliver(batch.items, this.eventsTarget, this.delivery);
     for (const item of result.accepted) this.accept(item);
-    for (const { item, reason } of result.rejected) {
-      this.report.rejected({ streamId: item.streamId, line: item.line, reason, record: JSON.parse(item.json) });
-      this.tracker.settle(item.ref, 'rejected');
-    }
+    for (const { item, reason } of result.rejected) this.reject(item, { reason, record: JSON.parse(item.json) });
     this.emitReadyStates();
   }
 
@@ -298,10 +286,7 @@ export class WritePipeline {
     this.report.audienceMembersSent(list, action, result.accepted.length);
     for (const item of result.accepted) for (const info of item.records) this.accept(info);
     for (const { item, reason } of result.rejected) {
-      for (const info of item.records) {
-        this.report.rejected({ streamId: info.streamId, line: info.line, reason, record: { list, action, [key]: item.identifier } });
-        this.tracker.settle(info.ref, 'rejected');
-      }
+      for (const info of item.records) this.reject(info, { reason, record: { list, action, [key]: item.identifier } });
     }
     this.emitReadyStates();
   }

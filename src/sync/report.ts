@@ -33,7 +33,6 @@ export class RunReport {
   readonly lists = new Map<string, { list: string; action: string; members: number }>();
   readonly counters = { requests: 0, retries: 0, splits: 0 };
   invalidLines = 0;
-  readonly ignoredMessages = new Map<string, number>();
   private readonly startedAt: number;
   private readonly file?: WriteStream;
 
@@ -65,11 +64,13 @@ export class RunReport {
     this.stream(streamId).accepted += count;
   }
 
-  rejected(rejection: Rejected): void {
+  /** `quiet`: count only (the caller already said it once, e.g. for a stream routed nowhere). */
+  rejected(rejection: Rejected, options: { quiet?: boolean } = {}): void {
     const counts = this.stream(rejection.streamId);
     counts.rejected += 1;
     const seen = (counts.rejectedByReason.get(rejection.reason) ?? 0) + 1;
     counts.rejectedByReason.set(rejection.reason, seen);
+    if (options.quiet) return;
     const where = `stream "${rejection.streamId}" line ${rejection.line}${rejection.field ? ` field ${rejection.field}` : ''}`;
     if (seen <= LOGGED_PER_REASON) {
       this.options.log('WARN', `Rejected ${where}: ${rejection.reason}${seen === LOGGED_PER_REASON ? ' (further rejections for this reason are only counted)' : ''}`);

@@ -37,7 +37,6 @@ export class Router {
     if (!options.keysFromInput) for (const name of Object.keys(config.streams)) this.route({ name });
   }
 
-
   /** The route of a stream, or undefined when the stream goes nowhere. */
   route(key: StreamKey, primaryKeyHint?: readonly string[]): StreamRoute | undefined {
     const id = streamId(key);

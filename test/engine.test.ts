@@ -86,3 +86,19 @@ t.test('Airbyte input: records, lossless states, stream status, invalid lines', 
   t.match(parseAirbyteLine('[1,2]'), { kind: 'invalid', reason: /no "type"/ });
   t.match(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":[1]}}'), { kind: 'invalid', reason: /"data" is not an object/ });
 });
+
+t.test('state tracker: thousands of records settled in reverse order (the ring grows)', async (t) => {
+  const tracker = new StateTracker<string>(() => 0);
+  const refs = Array.from({ length: 5000 }, () => tracker.registerRecord('s'));
+  tracker.addState('all', {});
+  for (const ref of refs.slice(1).reverse()) tracker.settle(ref, 'accepted');
+  t.same(tracker.takeReady(), [], 'the first record is still in flight');
+  t.equal(tracker.unsettledRecords, 1);
+  tracker.settle(refs[0] as NonNullable<(typeof refs)[0]>, 'rejected');
+  t.same(tracker.takeReady().map((state) => [state.payload, state.window]), [['all', { received: 5000, accepted: 4999, rejected: 1 }]]);
+  t.equal(tracker.unsettledRecords, 0);
+  const later = tracker.registerRecord('s');
+  tracker.addState('next', {});
+  tracker.settle(later, 'accepted');
+  t.same(tracker.takeReady().map((state) => state.payload), ['next'], 'the ring is clean after wrapping');
+});

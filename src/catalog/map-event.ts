@@ -90,18 +90,25 @@ export function deriveClientEventId(stream: string, keyValues: readonly unknown[
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The event being built: objectData entries by name, so later values replace earlier ones in place. */
+/**
+ * The event being built. A later value for a name replaces the earlier one in place. Rows carry a
+ * dozen fields, so a linear search beats allocating a Map per row.
+ */
 class EventDraft {
   core: { clientEventId?: unknown; eventType?: unknown; eventTime?: unknown } = {};
   readonly objectData: NameValue[] = [];
   readonly metaData: NameValue[] = [];
-  private readonly index = new Map<string, number>();
-  private readonly explicitlyHashed = new Set<string>();
+  /** Names set from an explicit …sha256 column, which a hashed plain column must not overwrite. */
+  private explicitlyHashed: string[] | undefined;
 
   set(name: string, value: string): void {
-    const at = this.index.get(name);
-    if (at === undefined) this.index.set(name, this.objectData.push({ name, value }) - 1);
-    else (this.objectData[at] as NameValue).value = value;
+    for (const entry of this.objectData) {
+      if (entry.name === name) {
+        entry.value = value;
+        return;
+      }
+    }
+    this.objectData.push({ name, value });
   }
 
   /** Adds a field under its rule; returns a reason when the row must be rejected. */
@@ -124,7 +131,7 @@ class EventDraft {
       const trimmed = value.trim();
       if (!isSha256Hex(trimmed)) return `${field.name} must be a 64-hex SHA-256 digest`;
       this.set(field.name, trimmed.toLowerCase());
-      this.explicitlyHashed.add(field.name);
+      (this.explicitlyHashed ??= []).push(field.name);
     } else if (field.pii && field.hashedName) {
       if (!hashPiiOn) {
         this.set(field.name, value);
@@ -132,7 +139,7 @@ class EventDraft {
       }
       const digest = hashPii(field.pii, value);
       // An explicit …sha256 column wins over one computed from the plain column.
-      if (digest !== undefined && !this.explicitlyHashed.has(field.hashedName)) this.set(field.hashedName, digest);
+      if (digest !== undefined && !this.explicitlyHashed?.includes(field.hashedName)) this.set(field.hashedName, digest);
     } else {
       this.set(field.name, field.normalize === 'zip' ? normalizeZip(value) : value);
     }

@@ -88,7 +88,8 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
     }
     const delay = retryDelayMs({ retry, retryAfter: waitHint, policy });
     const elapsed = now() - startedAt;
-    if (context.stopRetrying?.()) throw new RetryableApiError(`The ${target.name} was not retried because the run is stopping; last: ${failure}`);
+    const notRetried = () => new RetryableApiError(`The ${target.name} was not retried because the run is stopping; last: ${failure}`);
+    if (context.stopRetrying?.()) throw notRetried();
     if (retry >= policy.maxRetries || elapsed + delay > policy.maxElapsedMs) {
       throw new RetryableApiError(`The ${target.name} failed after ${retry + 1} attempts over ${Math.round(elapsed / 1000)} s; last: ${failure}`, {
         attempts: retry + 1,
@@ -96,6 +97,8 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
     }
     counters.retries += 1;
     await context.sleep(delay);
+    // The signal may have come while waiting.
+    if (context.stopRetrying?.()) throw notRetried();
   }
 }
 

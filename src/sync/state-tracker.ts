@@ -32,8 +32,12 @@ const newWindow = (): Window => ({ received: 0, accepted: 0, rejected: 0 });
 export class StateTracker<S> {
   private nextSeq = 0;
   private lowWatermark = 0;
-  /** Settled sequence numbers above the watermark (requests finish out of order). */
-  private readonly settledAhead = new Set<number>();
+  /**
+   * Settled flags of records from the watermark on (requests finish out of order), as a ring that
+   * grows with the number of records in flight: no allocation per record.
+   */
+  private settledRing = new Uint8Array(1024);
+  private settledAhead = 0;
   private readonly streamWindows = new Map<string, Window>();
   private globalWindow = newWindow();
   private readonly pending: PendingState<S>[] = [];
@@ -48,18 +52,32 @@ export class StateTracker<S> {
     }
     streamWindow.received += 1;
     this.globalWindow.received += 1;
+    if (this.nextSeq - this.lowWatermark >= this.settledRing.length) this.growRing();
     return { seq: this.nextSeq++, streamWindow, globalWindow: this.globalWindow };
+  }
+
+  private growRing(): void {
+    const old = this.settledRing;
+    const grown = new Uint8Array(old.length * 2);
+    for (let seq = this.lowWatermark; seq < this.nextSeq; seq += 1) grown[seq % grown.length] = old[seq % old.length] as number;
+    this.settledRing = grown;
   }
 
   settle(ref: RecordRef, outcome: 'accepted' | 'rejected'): void {
     ref.streamWindow[outcome] += 1;
     ref.globalWindow[outcome] += 1;
+    const ring = this.settledRing;
     if (ref.seq !== this.lowWatermark) {
-      this.settledAhead.add(ref.seq);
+      ring[ref.seq % ring.length] = 1;
+      this.settledAhead += 1;
       return;
     }
     this.lowWatermark += 1;
-    while (this.settledAhead.delete(this.lowWatermark)) this.lowWatermark += 1;
+    while (this.settledAhead > 0 && ring[this.lowWatermark % ring.length] === 1) {
+      ring[this.lowWatermark % ring.length] = 0;
+      this.settledAhead -= 1;
+      this.lowWatermark += 1;
+    }
   }
 
   /**
@@ -90,7 +108,7 @@ export class StateTracker<S> {
   }
 
   get unsettledRecords(): number {
-    return this.nextSeq - this.lowWatermark - this.settledAhead.size;
+    return this.nextSeq - this.lowWatermark - this.settledAhead;
   }
 
   get recordsRegistered(): number {

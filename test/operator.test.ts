@@ -80,6 +80,20 @@ t.test('debug log: one line per exchange including retries, credentials redacted
   t.ok(sim.requests.some((r) => r.rawBody.includes('Dry.Run@Example.com')), 'with hash_pii off the plain email was really sent (and only hashed in the log)');
 });
 
+t.test('debug log is rotated to <path>.1 at debug_log_max_mb', async (t) => {
+  const sim = await startSimulator(t);
+  const dir = tempDir();
+  const debugPath = join(dir, 'debug.jsonl');
+  const events = Array.from({ length: 3000 }, (_, i) => record('orders', { clientEventId: `r-${i}`, eventType: 'conversion', note: 'n'.repeat(450) }));
+  const config = simConfig(sim, ['v2'], { debug_log_path: debugPath, debug_log_max_mb: 1 });
+  const result = await runCli(['write', '--config', writeJson(dir, 'c.json', config), '--catalog', writeJson(dir, 'k.json', catalog)], jsonl(events));
+  t.equal(result.code, 0, result.stderr);
+  const current = readFileSync(debugPath, 'utf8').trim().split('\n');
+  const rotated = readFileSync(`${debugPath}.1`, 'utf8').trim().split('\n');
+  t.equal(current.length + rotated.length, sim.requests.length, 'every exchange is in one of the two files');
+  t.ok(Buffer.byteLength(readFileSync(`${debugPath}.1`)) <= 1024 * 1024, 'the rotated file stayed within the limit');
+});
+
 t.test('progress lines appear during a slow run; Singer prints them to stderr', async (t) => {
   const sim = await startSimulator(t, { latencyMs: 1500 });
   const dir = tempDir();

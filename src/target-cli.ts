@@ -7,7 +7,8 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { exitWhenDone } from './exit.js';
-import { describeFailure } from './errors.js';
+import { flagValue } from './commands/context.js';
+import { describeFailure, InputError } from './errors.js';
 import { parseFlags } from './protocol/argv.js';
 import { Redactor } from './protocol/redact.js';
 import { stderrLogger } from './protocol/singer-output.js';
@@ -24,12 +25,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (flags.has('about')) {
-      process.stdout.write(about.about(typeof flags.get('format') === 'string' ? (flags.get('format') as string) : undefined) + '\n');
+      process.stdout.write(about.about(flagValue(flags, 'format')) + '\n');
       return 0;
     }
     const { runSinger } = await import('./commands/singer.js');
-    const inputPath = flags.get('input');
-    const input: Readable = typeof inputPath === 'string' ? createReadStream(inputPath) : process.stdin;
+    const inputPath = flagValue(flags, 'input');
+    const input: Readable = inputPath ? createReadStream(inputPath) : process.stdin;
     await runSinger({
       configPaths: repeated.get('config') ?? [],
       input,
@@ -43,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const failure = describeFailure(error);
     log('CRITICAL', `${failure.message} (${failure.failureType})`);
-    if (failure.failureType === 'system_error' && error instanceof Error && !(error.name === 'InputError')) log('DEBUG', error.stack ?? '');
+    // A bug's stack helps; an input problem's message already says everything.
+    if (failure.failureType === 'system_error' && error instanceof Error && !(error instanceof InputError)) log('DEBUG', error.stack ?? '');
     return failure.exitCode;
   }
 }

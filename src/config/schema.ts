@@ -176,9 +176,6 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type StreamBinding = z.output<typeof streamBindingSchema>;
 
-/** Property names whose values must never be printed. */
-export const SECRET_FIELDS = ['secret_key', 'app_secret', 'api_key'] as const;
-
 /** The JSON Schema published as `connectionSpecification`. */
 export function connectionSpecification(): Record<string, unknown> {
   const schema = z.toJSONSchema(configSchema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;

@@ -256,3 +256,13 @@ t.test('STATE never goes out before Rokt has answered for every record before it
   t.same(states.map((s) => s.state.global.shared_state.cursor), [6, 13, 20, 27, 34], 'every state, in order');
   t.same(states.map((s) => s.state.destinationStats.recordCount), [7, 7, 7, 7, 7]);
 });
+
+t.test('unprocessedRecords that match no event of the request are reported, not silently dropped', async (t) => {
+  const sim = await startSimulator(t);
+  const body = { data: { unprocessedRecords: [{ error: { code: 'ValidationError', message: 'x' }, record: { clientEventId: 'ghost' } }] } };
+  sim.addFault({ path: '/v2/events', fault: { kind: 'status', status: 200, body } });
+  const result = await write(sim, simConfig(sim, ['v2']), [event('real'), globalState(1)]);
+  t.equal(result.code, 0);
+  const errors = ofType(assertAirbyteMessages(t, result.stdout), 'LOG').filter((m) => m.log.level === 'ERROR');
+  t.match(errors[0]?.log.message, /Rokt reported 1 unprocessed records that match no clientEventId of the request/);
+});

@@ -272,7 +272,12 @@ export class WritePipeline {
   }
 
   private async sendEvents(batch: Batch<EventItem>): Promise<void> {
-    this.eventsTarget ??= eventsTarget({ transport: this.options.events as EventsTransport, accountId: this.options.config.account_id });
+    this.eventsTarget ??= eventsTarget({
+      transport: this.options.events as EventsTransport,
+      accountId: this.options.config.account_id,
+      // Nothing to reject when Rokt names no event of the request: make the mismatch visible.
+      onUnmatched: (count) => void this.options.output.log('ERROR', `Rokt reported ${count} unprocessed records that match no clientEventId of the request; they cannot be told apart and were counted as accepted`),
+    });
     const result = await deliver(batch.items, this.eventsTarget, this.delivery);
     for (const item of result.accepted) this.accept(item);
     for (const { item, reason } of result.rejected) this.reject(item, { reason, record: JSON.parse(item.json) });

@@ -13,19 +13,19 @@ export function recordLines(records: readonly RecordInfo[]): Record<string, numb
 }
 
 /** Events requests: the body is assembled from events serialized once, when they were batched. */
-export function eventsTarget(options: { transport: EventsTransport; accountId: string }): DeliveryTarget<EventItem> {
+export function eventsTarget(options: { transport: EventsTransport; accountId: string; onUnmatched: (count: number) => void }): DeliveryTarget<EventItem> {
   const prefix = `{"accountId":${JSON.stringify(options.accountId)},"events":[`;
   return {
     name: `Event API ${options.transport.version} request`,
     conflictMeansDelivered: options.transport.conflictMeansDelivered,
     send: (items, requestKey) => options.transport.send(prefix + items.map((item) => item.json).join(',') + ']}', requestKey),
     records: recordLines,
-    unprocessed: unprocessedEvents,
+    unprocessed: (items, response) => unprocessedEvents(items, response, options.onUnmatched),
   };
 }
 
 /** `{"data":{"unprocessedRecords":[{"error":{code,message},"record":{clientEventId…}}]}}`, matched by clientEventId. */
-export function unprocessedEvents(items: readonly EventItem[], response: ApiResponse): Map<EventItem, string> {
+export function unprocessedEvents(items: readonly EventItem[], response: ApiResponse, onUnmatched: (count: number) => void): Map<EventItem, string> {
   const rejected = new Map<EventItem, string>();
   if (!response.body.includes('unprocessedRecords')) return rejected;
   let entries: unknown;
@@ -37,11 +37,14 @@ export function unprocessedEvents(items: readonly EventItem[], response: ApiResp
   if (!Array.isArray(entries) || entries.length === 0) return rejected;
   const byId = new Map<string, EventItem[]>();
   for (const item of items) byId.set(item.clientEventId, [...(byId.get(item.clientEventId) ?? []), item]);
+  let unmatched = 0;
   for (const entry of entries as { error?: { code?: string; message?: string }; record?: { clientEventId?: unknown } }[]) {
-    const id = entry.record?.clientEventId;
+    const matching = byId.get(String(entry.record?.clientEventId));
+    if (!matching) unmatched += 1;
     const reason = `Rokt did not process it: ${[entry.error?.code, entry.error?.message].filter(Boolean).join(': ') || 'no reason given'}`;
-    for (const item of byId.get(String(id)) ?? []) rejected.set(item, reason);
+    for (const item of matching ?? []) rejected.set(item, reason);
   }
+  if (unmatched > 0) onUnmatched(unmatched);
   return rejected;
 }
 

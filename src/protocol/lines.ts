@@ -40,7 +40,8 @@ export async function* readLines(input: Readable, options: { maxLineChars?: numb
       number += 1;
       let text = chunk as string;
       if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.length === 0 || (text.length < 3 && text.trim() === '')) continue;
+      // Blank lines carry nothing (messages start with '{', so the trim is rarely reached).
+      if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) continue;
       yield text.includes('\uFFFD') ? { number, text, replacedInvalidUtf8: true } : { number, text };
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import { hashPii, isPlausibleEmail, isSha256Hex, normalizePii } from './normalize.js';
-import { collectFields, isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from './plan.js';
+import { isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from './plan.js';
 
 export type AudienceAction = 'include' | 'exclude';
 /** The Audience API body key a member goes under: plain and hashed never share a request. */
@@ -19,15 +19,28 @@ export interface AudiencePlan extends FieldPlan {
 }
 
 const AUDIENCE_NAMES = new Set(['email', 'emailsha256', 'emailmd5', 'list']);
-const isAudienceName = (name: string): boolean => AUDIENCE_NAMES.has(name.toLowerCase());
+
+/** The row's audience fields under their lower-cased Rokt names: constants first, row values win. */
+function audienceFields(data: Record<string, unknown>, plan: FieldPlan): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  const keep = (name: string, value: unknown) => {
+    const lower = name.toLowerCase();
+    if (AUDIENCE_NAMES.has(lower)) fields.set(lower, value);
+  };
+  for (const [name, value] of plan.constants) keep(name, value);
+  for (const column in data) {
+    const value = data[column];
+    if (!isEmptyValue(value)) keep(plan.renames.get(column) ?? column, value);
+  }
+  return fields;
+}
 
 export const MD5_REASON =
   "Rokt's audience import API accepts no MD5 identifier: send a plain email (the connector hashes it with SHA-256) or a SHA-256 digest (emailsha256)";
 
 /** Maps one record to an audience membership change, or says why it cannot be sent. Pure. */
 export function mapAudienceRecord({ data, plan }: { data: Record<string, unknown>; plan: AudiencePlan }): Mapped<AudienceMember> {
-  const fields = new Map<string, unknown>();
-  for (const [name, value] of collectFields(data, plan, isAudienceName)) fields.set(name.toLowerCase(), value);
+  const fields = audienceFields(data, plan);
 
   const rowList = fields.get('list');
   const list = isEmptyValue(rowList) ? plan.defaultList : toRoktString(rowList).trim();

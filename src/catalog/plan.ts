@@ -39,22 +39,6 @@ export function isEmptyValue(value: unknown): boolean {
   return value === null || value === undefined || value === '';
 }
 
-/**
- * Applies a FieldPlan: constants first, then the row's non-empty values under their Rokt names.
- * `isKnown` says whether a destination name is one the object understands.
- */
-export function collectFields(data: Record<string, unknown>, plan: FieldPlan, isKnown: (name: string) => boolean): Map<string, unknown> {
-  const fields = new Map<string, unknown>(plan.constants);
-  for (const column in data) {
-    const value = data[column];
-    if (isEmptyValue(value)) continue;
-    const renamed = plan.renames.get(column);
-    if (renamed === undefined && !plan.keepUnknownColumns && !isKnown(column)) continue;
-    fields.set(renamed ?? column, value);
-  }
-  return fields;
-}
-
 /** Rokt takes string values only: numbers as written, objects and arrays as JSON. */
 export function toRoktString(value: unknown): string {
   switch (typeof value) {

@@ -103,12 +103,12 @@ t.test('state tracker: thousands of records settled in reverse order (the ring g
   t.same(tracker.takeReady().map((state) => state.payload), ['next'], 'the ring is clean after wrapping');
 });
 
-t.test('readLines: BOM, CRLF, blank and whitespace-only lines, line numbers, invalid UTF-8 flagged', async (t) => {
-  const { readLines } = await import('../src/protocol/lines.js');
+t.test('readLineChunks: BOM, CRLF, blank and whitespace-only lines, line numbers, invalid UTF-8 flagged', async (t) => {
+  const { readLineChunks } = await import('../src/protocol/lines.js');
   const { Readable } = await import('node:stream');
   const input = Readable.from([Buffer.from('\uFEFF{"a":1}\r\n\n   \t \n{"b":'), Buffer.from([0xff]), Buffer.from('2}\n{"c":3}')]);
   const lines = [];
-  for await (const line of readLines(input)) lines.push(line);
+  for await (const chunk of readLineChunks(input)) lines.push(...chunk);
   t.same(lines, [
     { number: 1, text: '{"a":1}' },
     { number: 4, text: '{"b":\uFFFD2}', replacedInvalidUtf8: true },

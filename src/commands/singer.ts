@@ -5,7 +5,7 @@ import { parseConfig, readJsonFile } from '../config/load.js';
 import { configSecrets } from '../config/secrets.js';
 import { ConfigError } from '../errors.js';
 import { isObject } from '../protocol/json.js';
-import { readLines } from '../protocol/lines.js';
+import { readLineChunks } from '../protocol/lines.js';
 import { Redactor } from '../protocol/redact.js';
 import { SingerReader } from '../protocol/singer-input.js';
 import { singerSyncOutput, type StderrLevel } from '../protocol/singer-output.js';
@@ -43,7 +43,7 @@ export async function runSinger(options: SingerRunOptions): Promise<void> {
   await runSync({
     config,
     router,
-    messages: reader.messages(readLines(options.input, { signal: stop.signal })),
+    messages: reader.messages(readLineChunks(options.input, { signal: stop.signal })),
     output: singerSyncOutput({ writer: options.writer, log: options.log }),
     stopInput: () => stop.abort(),
     inputCounts: counts,

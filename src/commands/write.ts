@@ -3,7 +3,7 @@ import { Router } from '../catalog/routes.js';
 import { loadConfig, readJsonFile } from '../config/load.js';
 import { configSecrets } from '../config/secrets.js';
 import { airbyteSyncMessages, airbyteSyncOutput } from '../protocol/airbyte-sync.js';
-import { readLines } from '../protocol/lines.js';
+import { readLineChunks } from '../protocol/lines.js';
 import { Redactor } from '../protocol/redact.js';
 import { runSync } from '../sync/run.js';
 import { flagValue, type CommandContext } from './context.js';
@@ -16,6 +16,6 @@ export async function runWrite({ flags, output, stdin }: CommandContext): Promis
   const router = new Router(config, catalog);
   const counts = { invalidLines: 0, ignored: new Map<string, number>() };
   const stop = new AbortController();
-  const messages = airbyteSyncMessages(readLines(stdin, { signal: stop.signal }), { output, counts });
+  const messages = airbyteSyncMessages(readLineChunks(stdin, { signal: stop.signal }), { output, counts });
   await runSync({ config, router, messages, output: airbyteSyncOutput(output), stopInput: () => stop.abort(), inputCounts: counts });
 }

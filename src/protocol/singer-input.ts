@@ -6,7 +6,7 @@ import type { Router } from '../catalog/routes.js';
 import { InputError } from '../errors.js';
 import type { SyncMessage } from '../sync/messages.js';
 import { isObject, parseMessageLine } from './json.js';
-import { readLines, type InputLine } from './lines.js';
+import { readLineChunks, type InputLine } from './lines.js';
 
 interface StreamSchema {
   keyProperties: string[];
@@ -34,42 +34,63 @@ export class SingerReader {
 
   constructor(private readonly options: SingerReaderOptions) {}
 
-  async *messages(lines: AsyncIterable<InputLine>): AsyncGenerator<SyncMessage> {
-    for await (const { number, text, replacedInvalidUtf8 } of lines) {
-      if (replacedInvalidUtf8) this.options.log('WARN', `Input line ${number} holds bytes that are not valid UTF-8; they were replaced by U+FFFD`);
-      let message: unknown;
+  /** Singer lines → pipeline messages, a chunk at a time (BATCH files yield their own chunks). */
+  async *messages(chunks: AsyncIterable<readonly InputLine[]>): AsyncGenerator<SyncMessage[]> {
+    for await (const lines of chunks) {
+      let messages: SyncMessage[] = [];
       try {
-        message = parseMessageLine(text, (parsed) => typeof parsed.type === 'string' && parsed.type.toUpperCase() === 'STATE');
+        for (const line of lines) {
+          const batch = this.message(line, messages);
+          if (!batch) continue;
+          // A BATCH message: what came before it goes first, then the batch files' records.
+          if (messages.length > 0) yield messages;
+          messages = [];
+          yield* this.batch(batch, line.number);
+        }
       } catch (error) {
-        this.invalidLine(number, `not valid JSON (${(error as Error).message})`);
-        continue;
+        // A fatal line: the messages before it are still handled (their states can be emitted).
+        if (messages.length > 0) yield messages;
+        throw error;
       }
-      if (!isObject(message) || typeof message.type !== 'string') {
-        this.invalidLine(number, 'not a Singer message (no "type")');
-        continue;
-      }
-      // Singer types are case-insensitive.
-      switch (message.type.toUpperCase()) {
-        case 'SCHEMA':
-          this.schema(message, number);
-          break;
-        case 'RECORD':
-          yield this.record(message, number);
-          break;
-        case 'STATE':
-          if (!('value' in message)) this.invalidLine(number, 'STATE without a "value"');
-          else yield { kind: 'state', payload: message.value, line: number };
-          break;
-        case 'BATCH':
-          yield* this.batch(message, number);
-          break;
-        case 'ACTIVATE_VERSION':
-          this.warnOnce(`activate:${String(message.stream)}`, 'INFO', `ACTIVATE_VERSION for stream "${String(message.stream)}" ignored: Rokt keeps no table versions to switch`);
-          break;
-        default:
-          this.warnOnce(`type:${message.type}`, 'WARN', `Messages of type "${message.type}" are not Singer messages this target uses; ignored (first at line ${number})`);
-      }
+      if (messages.length > 0) yield messages;
     }
+  }
+
+  /** Handles one line, adding what the pipeline needs to `into`; returns a BATCH message for the caller to read. */
+  private message({ number, text, replacedInvalidUtf8 }: InputLine, into: SyncMessage[]): Record<string, unknown> | undefined {
+    if (replacedInvalidUtf8) this.options.log('WARN', `Input line ${number} holds bytes that are not valid UTF-8; they were replaced by U+FFFD`);
+    let message: unknown;
+    try {
+      message = parseMessageLine(text, (parsed) => typeof parsed.type === 'string' && parsed.type.toUpperCase() === 'STATE');
+    } catch (error) {
+      this.invalidLine(number, `not valid JSON (${(error as Error).message})`);
+      return undefined;
+    }
+    if (!isObject(message) || typeof message.type !== 'string') {
+      this.invalidLine(number, 'not a Singer message (no "type")');
+      return undefined;
+    }
+    // Singer types are case-insensitive.
+    switch (message.type.toUpperCase()) {
+      case 'SCHEMA':
+        this.schema(message, number);
+        break;
+      case 'RECORD':
+        into.push(this.record(message, number));
+        break;
+      case 'STATE':
+        if (!('value' in message)) this.invalidLine(number, 'STATE without a "value"');
+        else into.push({ kind: 'state', payload: message.value, line: number });
+        break;
+      case 'BATCH':
+        return message;
+      case 'ACTIVATE_VERSION':
+        this.warnOnce(`activate:${String(message.stream)}`, 'INFO', `ACTIVATE_VERSION for stream "${String(message.stream)}" ignored: Rokt keeps no table versions to switch`);
+        break;
+      default:
+        this.warnOnce(`type:${message.type}`, 'WARN', `Messages of type "${message.type}" are not Singer messages this target uses; ignored (first at line ${number})`);
+    }
+    return undefined;
   }
 
   private schema(message: Record<string, unknown>, line: number): void {
@@ -116,7 +137,7 @@ export class SingerReader {
   }
 
   /** Meltano SDK BATCH messages: local JSONL files (optionally gzip) whose lines are records. */
-  private async *batch(message: Record<string, unknown>, line: number): AsyncGenerator<SyncMessage> {
+  private async *batch(message: Record<string, unknown>, line: number): AsyncGenerator<SyncMessage[]> {
     const stream = typeof message.stream === 'string' ? message.stream : '';
     const encoding = isObject(message.encoding) ? message.encoding : {};
     const compression = encoding.compression ?? 'none';
@@ -129,15 +150,25 @@ export class SingerReader {
       const file = createReadStream(fileURLToPath(uri));
       const input = compression === 'gzip' ? file.pipe(createGunzip()) : file;
       file.on('error', (error) => input.destroy(error));
-      for await (const row of readLines(input)) {
-        let data: unknown;
-        try {
-          data = parseMessageLine(row.text, () => false);
-        } catch (error) {
-          throw new InputError(`BATCH file ${uri} line ${row.number} is not valid JSON: ${(error as Error).message}`);
+      for await (const rows of readLineChunks(input)) {
+        const records: SyncMessage[] = [];
+        let failure: InputError | undefined;
+        for (const row of rows) {
+          let data: unknown;
+          try {
+            data = parseMessageLine(row.text, () => false);
+          } catch (error) {
+            failure = new InputError(`BATCH file ${uri} line ${row.number} is not valid JSON: ${(error as Error).message}`);
+            break;
+          }
+          if (!isObject(data)) {
+            failure = new InputError(`BATCH file ${uri} line ${row.number} is not a JSON object`);
+            break;
+          }
+          records.push(this.toSyncRecord(stream, data, line));
         }
-        if (!isObject(data)) throw new InputError(`BATCH file ${uri} line ${row.number} is not a JSON object`);
-        yield this.toSyncRecord(stream, data, line);
+        if (records.length > 0) yield records;
+        if (failure) throw failure;
       }
     }
   }

@@ -34,7 +34,8 @@ export interface AudienceItem {
 }
 
 export interface PipelineOptions {
-  messages: AsyncIterable<SyncMessage>;
+  /** Messages in chunks (what one read of the input held): handled synchronously, awaiting only for a free request slot. */
+  messages: AsyncIterable<readonly SyncMessage[]>;
   router: Router;
   config: Config;
   events?: EventsTransport;
@@ -113,9 +114,12 @@ export class WritePipeline {
     progress.unref();
     try {
       try {
-        for await (const message of this.options.messages) {
-          if (this.pool.failure) break;
-          await this.handle(message);
+        reading: for await (const chunk of this.options.messages) {
+          for (const message of chunk) {
+            if (this.pool.failure || this.interruptedBy) break reading;
+            const waiting = this.handle(message);
+            if (waiting) await waiting;
+          }
         }
       } catch (error) {
         // The input broke (e.g. an over-long line): deliver what was read and emit the states it
@@ -165,7 +169,8 @@ export class WritePipeline {
     );
   }
 
-  private async handle(message: SyncMessage): Promise<void> {
+  /** Returns a promise only when the message started requests and must wait for a free slot. */
+  private handle(message: SyncMessage): Promise<void> | undefined {
     switch (message.kind) {
       case 'record':
         return this.handleRecord(message);
@@ -173,27 +178,30 @@ export class WritePipeline {
         this.tracker.addState(message.payload, { streamId: message.stream ? streamId(message.stream) : undefined });
         // A waiting state flushes partial batches at once: the source's checkpoint should not
         // wait for batches to fill.
-        await this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
-        this.emitReadyStates();
-        return;
+        return this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll()).then(() => this.emitReadyStates());
       case 'stream_complete':
-        await this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
-        return;
+        return this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
     }
   }
 
-  private async handleRecord(message: Extract<SyncMessage, { kind: 'record' }>): Promise<void> {
+  private handleRecord(message: Extract<SyncMessage, { kind: 'record' }>): Promise<void> | undefined {
     const id = streamId(message.stream);
     const counts = this.report.stream(id);
     counts.received += 1;
     const ref = this.tracker.registerRecord(id);
     const info: RecordInfo = { ref, streamId: id, line: message.line };
     const route = this.options.router.route(message.stream, message.primaryKey);
-    if (!route) return this.rejectUnrouted(info);
+    if (!route) {
+      this.rejectUnrouted(info);
+      return undefined;
+    }
     counts.object = route.object;
-    if (message.rejection) return this.reject(info, { ...message.rejection, record: hashedCopy(message.data, route.plan) });
+    if (message.rejection) {
+      this.reject(info, { ...message.rejection, record: hashedCopy(message.data, route.plan) });
+      return undefined;
+    }
     const ready = route.object === 'event' ? this.addEvent(info, message.data, route) : this.addAudienceMember(info, message.data, route);
-    if (ready) await this.dispatchAndWaitForSlots(ready[0], ready[1]);
+    return ready ? this.dispatchAndWaitForSlots(ready[0], ready[1]) : undefined;
   }
 
   private addEvent(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'event' }>): [Batch<EventItem>[], []] | undefined {

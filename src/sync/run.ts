@@ -8,7 +8,7 @@ import type { RunReport } from './report.js';
 export interface RunSyncOptions {
   config: Config;
   router: Router;
-  messages: AsyncIterable<SyncMessage>;
+  messages: AsyncIterable<readonly SyncMessage[]>;
   output: SyncOutput;
   stopInput: () => void;
   /** Filled in by the protocol reader while the run goes on. */

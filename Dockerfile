@@ -5,7 +5,7 @@
 # registry, .ci/container.sh passes a locally built Debian bookworm + node image.
 ARG BASE_IMAGE=node:20-bookworm-slim
 
-# ---- build: install all deps, compile TypeScript, then drop dev deps ----------
+# ---- build: install all deps, compile TypeScript, bundle each CLI into one file ----
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 ENV NODE_ENV=development \
@@ -16,9 +16,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund \
- && find node_modules -mindepth 1 -maxdepth 1 -type d -empty -delete \
- && test -f dist/src/cli.js
+ && test -x dist/bin/destination-rokt.mjs \
+ && test -x dist/bin/target-rokt.mjs
 
 # ---- runtime -----------------------------------------------------------------
 FROM ${BASE_IMAGE}
@@ -53,12 +52,13 @@ RUN set -eu; \
 WORKDIR /app
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
+# The bundles are self-contained: no node_modules in the image.
 COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/bin ./dist/bin
 COPY --from=build /app/spec.json /app/catalog.sample.json /app/README.md ./
 
 WORKDIR /airbyte
-ENV AIRBYTE_ENTRYPOINT="node /app/dist/src/cli.js"
-ENTRYPOINT ["node", "/app/dist/src/cli.js"]
+# Run through the file's own #! line, which carries the Node flags (see README "Performance").
+ENV AIRBYTE_ENTRYPOINT="/app/dist/bin/destination-rokt.mjs"
+ENTRYPOINT ["/app/dist/bin/destination-rokt.mjs"]
 USER airbyte

@@ -103,9 +103,20 @@ const die = (m) => { console.error(`entrypoint check: ${m}`); process.exit(1); }
 if (!ep) die("AIRBYTE_ENTRYPOINT is not set in the image");
 const entry = (c.Entrypoint || []).join(" ");
 if (ep !== entry) die(`AIRBYTE_ENTRYPOINT "${ep}" differs from ENTRYPOINT "${entry}"`);
-const script = ep.split(/\s+/).slice(1).find((w) => !w.startsWith("-"));
+const words = ep.split(/\s+/);
+const script = words[0].startsWith("/") ? words[0] : words.slice(1).find((w) => !w.startsWith("-"));
 if (!script || !script.startsWith("/")) die(`AIRBYTE_ENTRYPOINT "${ep}" does not name an absolute script path`);
 ' "$inspect" || fail "AIRBYTE_ENTRYPOINT check failed"
 step "AIRBYTE_ENTRYPOINT matches ENTRYPOINT"
+
+# --- 6. a real write in the image (dry run: no network), through the bundle's #! line ---
+printf '%s' '{"account_id":"1234567890","public_key":"rpub-ci","secret_key":"rsec-ci","dry_run":true}' >"$LOGDIR/dry-run-config.json"
+chmod 0755 "$LOGDIR"; chmod 0644 "$LOGDIR/dry-run-config.json"
+podman run --rm -i --network none -v "$LOGDIR:/ci:ro" "$IMAGE" write --config /ci/dry-run-config.json --catalog /app/catalog.sample.json \
+  <examples/data.jsonl >"$LOGDIR/write.out" 2>"$LOGDIR/write.err" \
+  || { cat "$LOGDIR/write.err" >&2; tail -5 "$LOGDIR/write.out" >&2; fail "dry-run write in $IMAGE failed"; }
+grep -q 'Sync summary: 7 records received, 5 accepted by Rokt, 2 rejected' "$LOGDIR/write.out" \
+  || { tail -5 "$LOGDIR/write.out" >&2; fail "dry-run write in $IMAGE did not report the expected summary"; }
+step "dry-run write of examples/data.jsonl: 7 received, 5 accepted, 2 rejected"
 
 echo "container: ok ($IMAGE, $(( $(now) - t0 ))s)"

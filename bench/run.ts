@@ -16,7 +16,14 @@ import { analyzeProfile, formatProfile, type ProfileSummary } from './profile.js
 import { AUDIENCE_STREAM, benchCatalog, BIG_CURSOR, defaultBaseTime, GeneratedInput, LineGenerator, type Expected, type GenOptions } from './gen.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-let CLI = join(ROOT, 'dist/src/cli.js');
+let CLI = join(ROOT, 'dist/bin/destination-rokt.mjs');
+
+/** The Node flags on the CLI's `#!/usr/bin/env -S node …` line: the connector runs as it ships. */
+function shippedNodeFlags(file: string): string[] {
+  const firstLine = readFileSync(file, 'utf8').slice(0, 200).split('\n')[0] ?? '';
+  const match = /^#!\S*env -S node((?:\s+-\S+)*)\s*$/.exec(firstLine);
+  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
 const FLOOR = join(ROOT, 'dist/bench/floor.js');
 const SIM_LOAD = join(ROOT, 'dist/bench/sim-load.js');
 const EXIT_HOOK = pathToFileURL(join(ROOT, 'dist/bench/exit-stats.js')).href;
@@ -65,7 +72,8 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --top N             rows in the profile summary (default 15)
   --out FILE          result file (default bench/results/latest.json)
   --node-flag FLAG    extra node flag for the connector (repeatable), e.g. --node-flag=--max-semi-space-size=8
-  --cli FILE          the connector entrypoint to run (default dist/src/cli.js; for A/B runs of a patched build)
+  --cli FILE          the connector entrypoint to run (default dist/bin/destination-rokt.mjs, with the Node flags
+                      of its #! line; for A/B runs of a patched build)
   --only LIST         run only some steps: sim,floor,zero,profile,latency,big,spec (default: all)
   --quick             smoke run (~30 s): 10k rows, 50k big rows, 8k latency rows, 1 repeat, 5 spec runs`;
 
@@ -403,7 +411,7 @@ async function runConnector(options: Options, run: { label: string; rows: number
     }
   };
 
-  const args = [...options.nodeFlags, ...(run.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${run.profileDir}`] : []), CLI, 'write', '--config', configFile, '--catalog', catalogFile];
+  const args = [...shippedNodeFlags(CLI), ...options.nodeFlags, ...(run.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${run.profileDir}`] : []), CLI, 'write', '--config', configFile, '--catalog', catalogFile];
   const result = await runChild({ args, gen: genOptions(options, run.rows, run.audienceShare), statsFile: join(WORK, 'exit-stats.json'), onLine });
   accounting.stop();
   await sim.stop();
@@ -578,13 +586,14 @@ function measureSpec(runs: number): { specMs: number; nodeMs: number; ratio: num
     return ms;
   };
   const isSpec = (stdout: string) => stdout.includes('"type":"SPEC"');
-  time([CLI, 'spec'], isSpec); // warm the file cache
+  const cli = [...shippedNodeFlags(CLI), CLI];
+  time([...cli, 'spec'], isSpec); // warm the file cache
   time(['-e', '0']);
   const specRunsMs: number[] = [];
   const nodeRunsMs: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     nodeRunsMs.push(round(time(['-e', '0']), 1));
-    specRunsMs.push(round(time([CLI, 'spec'], isSpec), 1));
+    specRunsMs.push(round(time([...cli, 'spec'], isSpec), 1));
   }
   const specMs = round(median(specRunsMs), 1);
   const nodeMs = round(median(nodeRunsMs), 1);
@@ -713,7 +722,7 @@ async function main(): Promise<void> {
   lines.push(`destination-rokt benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, commit ${gitDescribe()}`);
   lines.push(
     `rows: ${options.rows} (audience share ${options.audienceShare}, STATE every ${options.stateEvery}); concurrency ${concurrency}, batch_size ${batchSize}` +
-      `${options.nodeFlags.length ? `; connector node flags: ${options.nodeFlags.join(' ')}` : ''}${options.quick ? '; --quick' : ''}`,
+      `; connector: ${relative(ROOT, CLI)} ${[...shippedNodeFlags(CLI), ...options.nodeFlags].join(' ') || '(no node flags)'}${options.quick ? '; --quick' : ''}`,
   );
   if (floorRows.length + runRows.length) {
     lines.push('');

@@ -18,4 +18,4 @@ done
 # -i: Singer messages arrive on stdin; TARGET_ROKT_* settings pass through from Meltano.
 # shellcheck disable=SC2086
 exec docker run --rm -i $mounts $(env | sed -n 's/^\(TARGET_ROKT_[A-Z_]*\)=.*/-e \1/p') \
-  --entrypoint node "$image" /app/dist/src/target-cli.js $args
+  --entrypoint /app/dist/bin/target-rokt.mjs "$image" $args

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8 --expose-gc
 /**
  * `destination-rokt`: the Airbyte destination entrypoint (spec, check, discover, write).
  * Commands are loaded lazily so `spec` starts fast; every failure becomes a TRACE ERROR and a

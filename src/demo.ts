@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { RoktSimulator } from './simulator/server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = join(root, 'dist/src/cli.js');
+/** The shipped bundle, run through its #! line as the Docker image runs it. */
+const cli = join(root, 'dist/bin/destination-rokt.mjs');
 
 function run(args: string[], stdinFile?: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: [stdinFile ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
+    const child = spawn(cli, args, { stdio: [stdinFile ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
     if (stdinFile && child.stdin) createReadStream(stdinFile).pipe(child.stdin);
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

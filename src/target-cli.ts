@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8 --expose-gc
 /**
  * `target-rokt`: the Singer target for Meltano. Reads SCHEMA/RECORD/STATE lines from stdin (or
  * --input FILE), writes through the same engine as the Airbyte destination, and prints each STATE

@@ -48,8 +48,8 @@ type FieldRule =
   | { kind: 'custom'; entryName: string }
   | { kind: 'reserved' };
 
-/** A column: dropped, or the rule of the destination name it maps to. */
-type ColumnRule = { target: string; rule: FieldRule } | undefined;
+/** A column: dropped (null), or the rule of the destination name it maps to. */
+type ColumnRule = { target: string; rule: FieldRule } | null;
 
 const ruleCache = new Map<string, FieldRule>();
 
@@ -70,16 +70,21 @@ function fieldRule(name: string): FieldRule {
 }
 
 /** Column rules per plan: a stream's columns repeat on every row. */
-const columnRules = new WeakMap<FieldPlan, Map<string, ColumnRule>>();
+const columnRulesByPlan = new WeakMap<FieldPlan, Map<string, ColumnRule>>();
 
-function columnRule(plan: FieldPlan, column: string): ColumnRule {
-  let rules = columnRules.get(plan);
-  if (!rules) columnRules.set(plan, (rules = new Map()));
-  if (rules.has(column)) return rules.get(column);
+function columnRulesOf(plan: FieldPlan): Map<string, ColumnRule> {
+  let rules = columnRulesByPlan.get(plan);
+  if (!rules) columnRulesByPlan.set(plan, (rules = new Map()));
+  return rules;
+}
+
+function columnRule(plan: FieldPlan, rules: Map<string, ColumnRule>, column: string): ColumnRule {
+  const known = rules.get(column);
+  if (known !== undefined) return known;
   const renamed = plan.renames.get(column);
   const rule = fieldRule(renamed ?? column);
   const dropped = renamed === undefined && !plan.keepUnknownColumns && (rule.kind === 'custom' || rule.kind === 'reserved');
-  const result = dropped ? undefined : { target: renamed ?? column, rule };
+  const result = dropped ? null : { target: renamed ?? column, rule };
   if (rules.size < 10_000) rules.set(column, result);
   return result;
 }
@@ -95,7 +100,9 @@ export function deriveClientEventId(stream: string, keyValues: readonly unknown[
  * dozen fields, so a linear search beats allocating a Map per row.
  */
 class EventDraft {
-  core: { clientEventId?: unknown; eventType?: unknown; eventTime?: unknown } = {};
+  clientEventId: unknown = undefined;
+  eventType: unknown = undefined;
+  eventTime: unknown = undefined;
   readonly objectData: NameValue[] = [];
   readonly metaData: NameValue[] = [];
   /** Names set from an explicit …sha256 column, which a hashed plain column must not overwrite. */
@@ -114,7 +121,7 @@ class EventDraft {
   /** Adds a field under its rule; returns a reason when the row must be rejected. */
   add(target: string, rule: FieldRule, raw: unknown, hashPiiOn: boolean): string | undefined {
     if (rule.kind === 'core') {
-      this.core[rule.core] = raw;
+      this[rule.core] = raw;
       return undefined;
     }
     if (rule.kind === 'reserved') return "names beginning with 'rokt.' are reserved by Rokt";
@@ -160,15 +167,16 @@ export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<Rok
     const problem = draft.add(target, fieldRule(target), value, plan.hashPii);
     if (problem) return reject(problem, target);
   }
+  const rules = columnRulesOf(plan);
   for (const column in data) {
     const raw = data[column];
     if (isEmptyValue(raw)) continue;
-    const rule = columnRule(plan, column);
+    const rule = columnRule(plan, rules, column);
     if (!rule) continue;
     const problem = draft.add(rule.target, rule.rule, raw, plan.hashPii);
     if (problem) return reject(problem, rule.target);
   }
-  const { core } = draft;
+  const core = draft;
 
   let clientEventId = isEmptyValue(core.clientEventId) ? undefined : toRoktString(core.clientEventId);
   if (clientEventId === undefined && plan.idFromPrimaryKey.length > 0) {

@@ -6,9 +6,15 @@ export const DESCRIPTION = 'Singer target for Rokt: rows become Rokt events (Eve
 export const CAPABILITIES = ['about', 'validate-records', 'batch'];
 export const ENV_PREFIX = 'TARGET_ROKT';
 
+/** The version in the nearest package.json above this file (dist/src/commands/ or the dist/bin/ bundle). */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let folder = new URL('./', import.meta.url); ; folder = new URL('../', folder)) {
+    try {
+      return (JSON.parse(readFileSync(new URL('package.json', folder), 'utf8')) as { version: string }).version;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || folder.pathname === '/') throw error;
+    }
+  }
 }
 
 type Setting = { type?: string | string[]; description?: string; default?: unknown; airbyte_secret?: boolean };

@@ -59,7 +59,8 @@ function redactHeaders(headers: Record<string, string | string[] | undefined>): 
 }
 
 /** JSON bodies with PII values hashed and tokens removed; other bodies as text. */
-function redactBody(body: string | undefined): unknown {
+function redactBody(encoded: string | Buffer | undefined): unknown {
+  const body = encoded?.toString();
   if (body === undefined || body === '') return undefined;
   let parsed: unknown;
   try {

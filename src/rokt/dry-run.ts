@@ -34,7 +34,7 @@ export function dryRunTransports(options: {
       version: options.eventsVersion,
       conflictMeansDelivered: false,
       send: async (body) => {
-        sink.write({ method: 'POST', url: endpoint(options.apiUrl, `/${options.eventsVersion}/events`), body: JSON.parse(body) });
+        sink.write({ method: 'POST', url: endpoint(options.apiUrl, `/${options.eventsVersion}/events`), body: JSON.parse(body.toString()) });
         return ACCEPTED;
       },
     },

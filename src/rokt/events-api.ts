@@ -9,7 +9,7 @@ export interface EventsTransport {
   readonly version: 'v1' | 'v2';
   /** v1's Idempotency-Key makes a 409 mean "this request already landed". */
   readonly conflictMeansDelivered: boolean;
-  send(body: string, requestKey: string): Promise<ApiResponse>;
+  send(body: Buffer, requestKey: string): Promise<ApiResponse>;
 }
 
 const eventHeaders = (authorization: string): Record<string, string> => ({
@@ -33,7 +33,7 @@ export function createEventsTransport(options: { auth: EventAuth; http: HttpClie
   }
   const url = endpoint(apiUrl, '/v1/events');
   const token = new OAuthToken({ http, apiUrl, appId: auth.appId, appSecret: auth.appSecret, now: options.now });
-  const sendOnce = async (body: string, requestKey: string) =>
+  const sendOnce = async (body: Buffer, requestKey: string) =>
     http.request({ method: 'POST', url, headers: { ...eventHeaders(`Bearer ${await token.get()}`), 'Idempotency-Key': requestKey }, body });
   return {
     version: 'v1',

@@ -12,7 +12,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /** Events bodies arrive already encoded (built straight from the events' JSON, see sync/targets.ts). */
+  body?: string | Buffer;
 }
 
 /** One request and what came of it, for observers such as the API-call debug log. */
@@ -61,7 +62,7 @@ export class HttpClient {
     try {
       // A Buffer with its length: got would otherwise re-encode a string body through a TextEncoder
       // on every attempt (measured: ~0.4 ms per 130 KB request, ~4 µs per event).
-      const body = request.body === undefined ? undefined : Buffer.from(request.body);
+      const body = typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
       const headers = body ? { ...request.headers, 'Content-Length': String(body.length) } : request.headers;
       const answer = await this.got(request.url, { method: request.method, headers, body });
       const response = { status: answer.statusCode, headers: answer.headers, body: answer.body };

@@ -11,6 +11,7 @@ import type { RetryPolicy } from '../rokt/retry.js';
 import { Batcher, type Batch } from './batcher.js';
 import { deliver, type DeliveryContext, type DeliveryTarget } from './deliver.js';
 import type { SyncMessage, SyncOutput } from './messages.js';
+import { exposedGc, HeapGovernor } from './heap-governor.js';
 import { hashedCopy, RunReport } from './report.js';
 import { RequestPool } from './request-pool.js';
 import { StateTracker, type RecordRef } from './state-tracker.js';
@@ -23,7 +24,13 @@ export interface RecordInfo {
 }
 
 export interface EventItem extends RecordInfo {
-  json: string;
+  /**
+   * The event's JSON: text while it waits in a batch, then a view into the request body once that
+   * is built, so events in flight hold no second copy (see eventsBody).
+   */
+  json: string | Buffer;
+  /** UTF-8 length of `json`. */
+  bytes: number;
   clientEventId: string;
 }
 
@@ -51,6 +58,8 @@ export interface PipelineOptions {
 /** Rokt documents no byte limit; staying well under 1 MB keeps every request safe. */
 const MAX_EVENT_REQUEST_BYTES = 900_000;
 const MIN_TARGETING_LIST = 1000;
+/** Heap growth between forced full collections (when the process allows them). */
+const HEAP_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /**
  * The write engine shared by events and audiences, Airbyte and Singer: reads messages, maps and
@@ -67,6 +76,7 @@ export class WritePipeline {
   private readonly delivery: DeliveryContext;
   private readonly dispatches = new Set<Promise<void>>();
   private readonly unroutedStreams = new Set<string>();
+  private readonly heap = new HeapGovernor({ budgetBytes: HEAP_BUDGET_BYTES, collect: exposedGc() });
   private interruptedBy?: 'SIGTERM' | 'SIGINT';
   private eventsTarget?: DeliveryTarget<EventItem>;
 
@@ -120,6 +130,7 @@ export class WritePipeline {
             const waiting = this.handle(message);
             if (waiting) await waiting;
           }
+          this.heap.check();
         }
       } catch (error) {
         // The input broke (e.g. an over-long line): deliver what was read and emit the states it
@@ -217,7 +228,7 @@ export class WritePipeline {
       this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: hashedCopy(data, route.plan) });
       return undefined;
     }
-    const item: EventItem = { ref: info.ref, streamId: info.streamId, line: info.line, json, clientEventId: mapped.value.clientEventId };
+    const item: EventItem = { ref: info.ref, streamId: info.streamId, line: info.line, json, bytes, clientEventId: mapped.value.clientEventId };
     const ready = this.eventBatches.add('events', item, bytes + 1);
     return ready.length ? [ready, []] : undefined;
   }
@@ -288,7 +299,7 @@ export class WritePipeline {
     });
     const result = await deliver(batch.items, this.eventsTarget, this.delivery);
     for (const item of result.accepted) this.accept(item);
-    for (const { item, reason } of result.rejected) this.reject(item, { reason, record: JSON.parse(item.json) });
+    for (const { item, reason } of result.rejected) this.reject(item, { reason, record: JSON.parse(item.json.toString()) });
     this.emitReadyStates();
   }
 

@@ -36,8 +36,11 @@ export class RunningCli {
   onLine?: (line: string) => void;
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], options: { bin?: string; env?: NodeJS.ProcessEnv } = {}) {
-    this.child = spawn(process.execPath, [options.bin ?? CLI, ...args], { env: { ...process.env, ...options.env }, stdio: 'pipe' });
+  /** `execute`: run the file itself, so its #! line picks node and its flags (as the Docker image does). */
+  constructor(args: string[], options: { bin?: string; env?: NodeJS.ProcessEnv; execute?: boolean } = {}) {
+    const bin = options.bin ?? CLI;
+    const [command, commandArgs] = options.execute ? [bin, args] : [process.execPath, [bin, ...args]];
+    this.child = spawn(command, commandArgs, { env: { ...process.env, ...options.env }, stdio: 'pipe' });
     let buffered = '';
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
@@ -90,7 +93,7 @@ export class RunningCli {
 }
 
 /** Runs the CLI to completion with `input` on stdin. */
-export async function runCli(args: string[], input = '', options: { bin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export async function runCli(args: string[], input = '', options: { bin?: string; env?: NodeJS.ProcessEnv; execute?: boolean } = {}): Promise<CliResult> {
   const cli = new RunningCli(args, options);
   cli.child.stdin.on('error', () => {}); // the CLI may exit before reading all input
   cli.end(input);

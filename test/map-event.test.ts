@@ -1,5 +1,6 @@
 import t from 'tap';
-import { deriveClientEventId, mapEventRecord, type EventPlan } from '../src/catalog/map-event.js';
+import { eventJson } from '../src/catalog/event-json.js';
+import { deriveClientEventId, mapEventRecord, type EventPlan, type RoktEvent } from '../src/catalog/map-event.js';
 import { sha256Hex } from '../src/catalog/normalize.js';
 import { fieldPlan } from '../src/catalog/plan.js';
 import { streamBindingSchema } from '../src/config/schema.js';
@@ -109,6 +110,14 @@ t.test('eventTime: offsets to UTC, epochs, and the 18-month / 5-minute window', 
   t.match(at('2026-11-27T12:06:00Z'), { ok: false, rejection: { reason: /future/ } });
   t.match(at('2026-11-27T12:03:00Z'), { ok: true });
   t.match(at(1.7e15), { ok: false, rejection: { reason: /microseconds/ } });
+  // The canonical UTC form is read digit by digit: same answers as the general parser.
+  t.match(at('2026-11-27T11:59:59.123Z'), { ok: true, value: { eventTime: '2026-11-27T11:59:59.123Z' } });
+  t.match(at(' 2026-11-27T11:59:59.123Z '), { ok: true, value: { eventTime: '2026-11-27T11:59:59.123Z' } });
+  t.match(at('2026-02-30T00:00:00.000Z'), { ok: false, rejection: { reason: /calendar/ } });
+  t.match(at('2026-02-29T00:00:00.000Z'), { ok: false, rejection: { reason: /calendar/ } }, '2026 is no leap year');
+  t.match(at('2024-02-29T00:00:00.000Z'), { ok: false, rejection: { reason: /older than Rokt accepts/ } }, 'a leap day is a date');
+  t.match(at('2026-11-27T24:00:00.000Z'), { ok: false, rejection: { reason: /calendar/ } });
+  t.match(at('2026-11-27T1a:00:00.000Z'), { ok: false, rejection: { reason: /not an RFC 3339/ } });
 });
 
 t.test('bindings rename columns, set constants, and drop unmapped columns by default', async (t) => {
@@ -136,4 +145,26 @@ t.test('clientEventId derived from the primary key: deterministic, 36 characters
   t.match(first.value.clientEventId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   t.equal(first.value.clientEventId, deriveClientEventId('orders', ['12345678901234567890', 'eu']));
   t.match(mapEventRecord({ data: { region: 'eu' }, plan, nowMs: NOW }), { ok: false, rejection: { field: 'id' } });
+});
+
+t.test('eventJson writes exactly what JSON.stringify writes', async (t) => {
+  const tricky = ['plain', 'say "hi"', 'back\\slash', 'tab\there', 'line\nbreak', '\u0000\u001f', 'Zoë Rodríguez', '日本語', 'emoji 😀', 'lone \ud800 high', 'lone \udc00 low', '</script>', ''];
+  const events: RoktEvent[] = [
+    { clientEventId: 'e1', eventType: 'conversion', eventTime: '2026-11-27T12:00:00.000Z', objectData: [] },
+    ...tricky.map((text, index) => ({
+      clientEventId: `id ${text}`,
+      eventType: text || 'conversion',
+      eventTime: '2026-11-27T12:00:00.000Z',
+      objectData: [
+        { name: 'amount', value: '12.5' },
+        { name: text || 'x', value: text },
+        { name: `custom "${index}"`, value: 'v' },
+      ],
+      ...(index % 2 ? { metaData: [{ name: 'source', value: text }] } : {}),
+    })),
+  ];
+  for (const event of events) t.equal(eventJson(event), JSON.stringify(event), JSON.stringify(event.objectData[1]?.value ?? ''));
+  const mapped = mapEventRecord({ data: { clientEventId: 'm1', eventType: 'conversion', email: 'a@b.co', note: 'q"uote', 'metadata.src': 'w' }, plan: daPlan(), nowMs: NOW });
+  if (!mapped.ok) throw new Error('expected a mapped event');
+  t.equal(eventJson(mapped.value), JSON.stringify(mapped.value), 'a mapped event, with metaData');
 });

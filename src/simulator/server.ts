@@ -46,7 +46,7 @@ export interface SimulatorOptions {
   eventsSuccessBody?: 'empty' | 'data';
   /** Status of a successful audience import. Default 201. */
   audienceSuccessStatus?: number;
-  /** Wait before answering every request (a timer per request). Default 0. */
+  /** Answer every request this long after it arrived (its processing time included, as at a real API). Default 0. */
   latencyMs?: number;
   /** Clock (ms) for token expiry, the idempotency window and the eventTime window. Default Date.now. */
   now?: () => number;
@@ -211,6 +211,7 @@ export class RoktSimulator extends EventEmitter {
   // ---- request lifecycle: read → record → decide → deliver ----
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
     let body: { text: string; bytes: number };
     try {
       body = await readBody(req, MAX_BUFFERED_BODY_BYTES);
@@ -225,7 +226,7 @@ export class RoktSimulator extends EventEmitter {
     } catch (error) {
       outcome = { kind: 'answer', ...roktError(500, 'InternalServerError', `simulator bug: ${String(error)}`) };
     }
-    this.#deliver(request, res, outcome);
+    this.#deliver(request, res, outcome, arrivedAt);
   }
 
   #record(req: IncomingMessage, rawBody: string): RecordedRequest {
@@ -274,8 +275,10 @@ export class RoktSimulator extends EventEmitter {
     return route.handle(request, fault);
   }
 
-  #deliver(request: RecordedRequest, res: ServerResponse, outcome: Outcome): void {
-    const waitMs = this.#options.latencyMs + (outcome.kind === 'answer' ? (outcome.delayMs ?? 0) : 0);
+  /** `latencyMs` counts from the request's arrival: like a real API's, it includes the time spent processing. */
+  #deliver(request: RecordedRequest, res: ServerResponse, outcome: Outcome, arrivedAt: number): void {
+    const latencyLeft = Math.max(0, this.#options.latencyMs - (performance.now() - arrivedAt));
+    const waitMs = latencyLeft + (outcome.kind === 'answer' ? (outcome.delayMs ?? 0) : 0);
     if (waitMs <= 0) return this.#finish(request, res, outcome);
     const timer = setTimeout(() => {
       this.#pendingAnswers.delete(timer);

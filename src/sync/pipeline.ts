@@ -1,6 +1,7 @@
-import { setTimeout as sleepFor } from 'node:timers/promises';
+import { setImmediate as yieldToIo, setTimeout as sleepFor } from 'node:timers/promises';
 import { streamId } from '../catalog/configured-catalog.js';
 import { mapAudienceRecord, type AudienceAction, type IdentifierKey } from '../catalog/map-audience.js';
+import { eventJson } from '../catalog/event-json.js';
 import { mapEventRecord } from '../catalog/map-event.js';
 import type { Router, StreamRoute } from '../catalog/routes.js';
 import type { Config } from '../config/schema.js';
@@ -60,6 +61,12 @@ const MAX_EVENT_REQUEST_BYTES = 900_000;
 const MIN_TARGETING_LIST = 1000;
 /** Heap growth between forced full collections (when the process allows them). */
 const HEAP_BUDGET_BYTES = 16 * 1024 * 1024;
+/**
+ * Records handled between two turns of the event loop: answers that arrived meanwhile free their
+ * slot within ~3 ms instead of after a whole input chunk (~10 ms), which at 50 ms latency is the
+ * difference between 79% and 85% of the theoretical throughput (bench, concurrency 4).
+ */
+const RECORDS_PER_TURN = 32;
 
 /**
  * The write engine shared by events and audiences, Airbyte and Singer: reads messages, maps and
@@ -87,7 +94,7 @@ export class WritePipeline {
     this.tracker = new StateTracker(this.now);
     this.eventBatches = new Batcher({ maxItems: config.batch_size, maxBytes: MAX_EVENT_REQUEST_BYTES }, this.now);
     this.audienceBatches = new Batcher({ maxItems: config.audience_batch_size, maxBytes: Number.POSITIVE_INFINITY }, this.now);
-    this.pool = new RequestPool(config.concurrency, () => options.stopInput());
+    this.pool = new RequestPool(config.concurrency, () => options.stopInput(), config.concurrency);
     const policy: RetryPolicy = {
       maxRetries: config.max_retries,
       maxElapsedMs: config.retry_max_seconds * 1000,
@@ -124,11 +131,16 @@ export class WritePipeline {
     progress.unref();
     try {
       try {
+        let untilTurn = RECORDS_PER_TURN;
         reading: for await (const chunk of this.options.messages) {
           for (const message of chunk) {
             if (this.pool.failure || this.interruptedBy) break reading;
             const waiting = this.handle(message);
             if (waiting) await waiting;
+            if (--untilTurn === 0) {
+              untilTurn = RECORDS_PER_TURN;
+              await yieldToIo();
+            }
           }
           this.heap.check();
         }
@@ -222,7 +234,7 @@ export class WritePipeline {
       this.reject(info, { ...mapped.rejection, record: hashedCopy(data, route.plan) });
       return undefined;
     }
-    const json = JSON.stringify(mapped.value);
+    const json = eventJson(mapped.value);
     const bytes = Buffer.byteLength(json);
     if (bytes > MAX_EVENT_REQUEST_BYTES) {
       this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: hashedCopy(data, route.plan) });

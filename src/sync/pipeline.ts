@@ -94,7 +94,7 @@ export class WritePipeline {
     this.tracker = new StateTracker(this.now);
     this.eventBatches = new Batcher({ maxItems: config.batch_size, maxBytes: MAX_EVENT_REQUEST_BYTES }, this.now);
     this.audienceBatches = new Batcher({ maxItems: config.audience_batch_size, maxBytes: Number.POSITIVE_INFINITY }, this.now);
-    this.pool = new RequestPool(config.concurrency, () => options.stopInput(), config.concurrency);
+    this.pool = new RequestPool(config.concurrency, () => options.stopInput());
     const policy: RetryPolicy = {
       maxRetries: config.max_retries,
       maxElapsedMs: config.retry_max_seconds * 1000,

@@ -62,11 +62,11 @@ const MIN_TARGETING_LIST = 1000;
 /** Heap growth between forced full collections (when the process allows them). */
 const HEAP_BUDGET_BYTES = 16 * 1024 * 1024;
 /**
- * Records handled between two turns of the event loop: answers that arrived meanwhile free their
+ * Messages handled between two turns of the event loop: answers that arrived meanwhile free their
  * slot within ~3 ms instead of after a whole input chunk (~10 ms), which at 50 ms latency is the
  * difference between 79% and 85% of the theoretical throughput (bench, concurrency 4).
  */
-const RECORDS_PER_TURN = 32;
+const MESSAGES_PER_TURN = 32;
 
 /**
  * The write engine shared by events and audiences, Airbyte and Singer: reads messages, maps and
@@ -131,14 +131,14 @@ export class WritePipeline {
     progress.unref();
     try {
       try {
-        let untilTurn = RECORDS_PER_TURN;
+        let untilTurn = MESSAGES_PER_TURN;
         reading: for await (const chunk of this.options.messages) {
           for (const message of chunk) {
             if (this.pool.failure || this.interruptedBy) break reading;
             const waiting = this.handle(message);
             if (waiting) await waiting;
             if (--untilTurn === 0) {
-              untilTurn = RECORDS_PER_TURN;
+              untilTurn = MESSAGES_PER_TURN;
               await yieldToIo();
             }
           }

@@ -57,6 +57,25 @@ export class HttpClient {
     });
   }
 
+  /**
+   * One request through got's stream interface: the promise interface wraps the same stream in
+   * cancelation and body-collection layers that cost ~6% of the connector's CPU (bench A/B).
+   */
+  private exchange(url: string, options: { method: HttpRequest['method']; headers: Record<string, string>; body?: Buffer }): Promise<ApiResponse> {
+    return new Promise((resolve, reject) => {
+      const stream = this.got.stream(url, options);
+      let head: Omit<ApiResponse, 'body'> | undefined;
+      let body = '';
+      stream.on('response', (response: { statusCode: number; headers: ApiResponse['headers'] }) => {
+        head = { status: response.statusCode, headers: response.headers };
+      });
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (body += chunk));
+      stream.on('end', () => (head ? resolve({ ...head, body }) : reject(new Error('the connection ended before an answer'))));
+      stream.on('error', reject);
+    });
+  }
+
   async request(request: HttpRequest): Promise<ApiResponse> {
     const startedAt = Date.now();
     try {
@@ -64,8 +83,7 @@ export class HttpClient {
       // on every attempt (measured: ~0.4 ms per 130 KB request, ~4 µs per event).
       const body = typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
       const headers = body ? { ...request.headers, 'Content-Length': String(body.length) } : request.headers;
-      const answer = await this.got(request.url, { method: request.method, headers, body });
-      const response = { status: answer.statusCode, headers: answer.headers, body: answer.body };
+      const response = await this.exchange(request.url, { method: request.method, headers, body });
       this.observe?.({ request, response, startedAt, durationMs: Date.now() - startedAt });
       return response;
     } catch (error) {

@@ -1,7 +1,6 @@
 import { setImmediate as yieldToIo, setTimeout as sleepFor } from 'node:timers/promises';
 import { streamId } from '../catalog/configured-catalog.js';
 import { mapAudienceRecord, type AudienceAction, type IdentifierKey } from '../catalog/map-audience.js';
-import { eventJson } from '../catalog/event-json.js';
 import { mapEventRecord } from '../catalog/map-event.js';
 import type { Router, StreamRoute } from '../catalog/routes.js';
 import type { Config } from '../config/schema.js';
@@ -234,7 +233,7 @@ export class WritePipeline {
       this.reject(info, { ...mapped.rejection, record: hashedCopy(data, route.plan) });
       return undefined;
     }
-    const json = eventJson(mapped.value);
+    const json = JSON.stringify(mapped.value);
     const bytes = Buffer.byteLength(json);
     if (bytes > MAX_EVENT_REQUEST_BYTES) {
       this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: hashedCopy(data, route.plan) });

@@ -191,8 +191,10 @@ export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<Rok
   const eventType = toRoktString(core.eventType);
   if (eventType.length > MAX_EVENT_TYPE) return reject(`eventType is longer than ${MAX_EVENT_TYPE} characters`, 'eventType');
 
-  let eventTime = isoTime(nowMs);
-  if (!isEmptyValue(core.eventTime)) {
+  let eventTime: string;
+  if (isEmptyValue(core.eventTime)) {
+    eventTime = isoTime(nowMs);
+  } else {
     const parsed = parseEventTime(core.eventTime);
     if (!parsed.ok) return reject(parsed.reason, 'eventTime');
     const outside = checkEventTimeWindow(parsed.ms, nowMs);

@@ -249,6 +249,20 @@ t.test('drop-after-processing: accepted and key recorded, but no answer', async 
   t.equal(retry.status, 409, 'a retry with the same key learns it had landed');
 });
 
+t.test('a content refusal fault does not apply to a replayed Idempotency-Key: the replay gets 409', async (t) => {
+  const { sim } = await startSimulator(t);
+  const token = await fetchToken(sim.url);
+  t.equal((await call(sim.url, '/v1/events', { headers: v1Headers(token, 'k1'), body: eventsBody(event('a')) })).status, 200);
+  sim.addFault({ path: '/v1/events', fault: { kind: 'status', status: 400 } });
+  const replay = await call(sim.url, '/v1/events', { headers: v1Headers(token, 'k1'), body: eventsBody(event('a')) });
+  t.equal(replay.status, 409, 'an idempotent API answers a used key from its record');
+  const fresh = await call(sim.url, '/v1/events', { headers: v1Headers(token, 'k2'), body: eventsBody(event('b')) });
+  t.equal(fresh.status, 400, 'a new key still gets the fault');
+  sim.addFault({ path: '/v1/events', fault: { kind: 'status', status: 503 } });
+  t.equal((await call(sim.url, '/v1/events', { headers: v1Headers(token, 'k1'), body: eventsBody(event('a')) })).status, 503, 'outages still hit replays');
+  t.same(sim.acceptedEvents.map((accepted) => accepted.clientEventId), ['a']);
+});
+
 t.test('drop-after-processing only counts requests that passed validation', async (t) => {
   const { sim } = await startSimulator(t);
   sim.addFault({ fault: { kind: 'drop-after-processing' } });

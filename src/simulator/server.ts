@@ -18,6 +18,9 @@ import {
 
 export type { Fault, FaultRule, RandomFaults } from './faults.js';
 
+/** Statuses that say the request itself is wrong (as opposed to auth, rate limits or outages). */
+const CONTENT_REFUSALS = new Set([400, 413, 422]);
+
 export interface SimulatorCredentials {
   accountId: string;
   appId: string;
@@ -249,6 +252,11 @@ export class RoktSimulator extends EventEmitter {
     const armed = this.#faults.match(request.path, clientEventIdsOf(request.body));
     if (!armed) return { kind: 'answer', ...this.#route(request, bodyBytes, undefined) };
     const { fault } = armed.rule;
+    // An idempotent API answers a replayed key from its record (409): it cannot refuse as invalid
+    // the body it already accepted, so a content refusal (400/413/422) does not apply to a replay.
+    if (fault.kind === 'status' && CONTENT_REFUSALS.has(fault.status) && this.#isIdempotentReplay(request)) {
+      return { kind: 'answer', ...this.#route(request, bodyBytes, undefined) };
+    }
     if (isPreProcessingFault(fault)) {
       this.#faults.consume(armed);
       return fault.kind === 'reset' ? { kind: 'reset' } : { kind: 'answer', ...statusFaultAnswer(fault) };
@@ -393,6 +401,12 @@ export class RoktSimulator extends EventEmitter {
   #refuseWrongApiKey(request: RecordedRequest): Answer | undefined {
     if (header(request, 'authorization') === this.credentials.apiKey) return undefined;
     return roktError(401, 'UnauthorizedError', 'expected the raw API key in the Authorization header');
+  }
+
+  #isIdempotentReplay(request: RecordedRequest): boolean {
+    if (request.path !== '/v1/events') return false;
+    const usedAt = this.#idempotencyKeyUse.get(header(request, 'idempotency-key') ?? '');
+    return usedAt !== undefined && this.#now() - usedAt < this.#options.idempotencyWindowMs;
   }
 
   #refuseIdempotencyKey(request: RecordedRequest): Answer | undefined {

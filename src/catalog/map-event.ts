@@ -176,9 +176,8 @@ export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<Rok
     const problem = draft.add(rule.target, rule.rule, raw, plan.hashPii);
     if (problem) return reject(problem, rule.target);
   }
-  const core = draft;
 
-  let clientEventId = isEmptyValue(core.clientEventId) ? undefined : toRoktString(core.clientEventId);
+  let clientEventId = isEmptyValue(draft.clientEventId) ? undefined : toRoktString(draft.clientEventId);
   if (clientEventId === undefined && plan.idFromPrimaryKey.length > 0) {
     const keyValues = plan.idFromPrimaryKey.map((column) => data[column]);
     const missing = plan.idFromPrimaryKey.find((_, index) => isEmptyValue(keyValues[index]));
@@ -187,15 +186,15 @@ export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<Rok
   }
   if (clientEventId === undefined) return reject('clientEventId is required', 'clientEventId');
   if (clientEventId.length > MAX_CLIENT_EVENT_ID) return reject(`clientEventId is longer than ${MAX_CLIENT_EVENT_ID} characters`, 'clientEventId');
-  if (isEmptyValue(core.eventType)) return reject('eventType is required', 'eventType');
-  const eventType = toRoktString(core.eventType);
+  if (isEmptyValue(draft.eventType)) return reject('eventType is required', 'eventType');
+  const eventType = toRoktString(draft.eventType);
   if (eventType.length > MAX_EVENT_TYPE) return reject(`eventType is longer than ${MAX_EVENT_TYPE} characters`, 'eventType');
 
   let eventTime: string;
-  if (isEmptyValue(core.eventTime)) {
+  if (isEmptyValue(draft.eventTime)) {
     eventTime = isoTime(nowMs);
   } else {
-    const parsed = parseEventTime(core.eventTime);
+    const parsed = parseEventTime(draft.eventTime);
     if (!parsed.ok) return reject(parsed.reason, 'eventTime');
     const outside = checkEventTimeWindow(parsed.ms, nowMs);
     if (outside) return reject(outside, 'eventTime');

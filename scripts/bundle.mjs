@@ -1,8 +1,8 @@
 // Bundles each CLI into one self-contained file under dist/bin/ (what the package's bins, the
 // Docker image and the benchmark run). One file instead of ~200 modules: ~40% less start-up CPU
 // and ~8 MiB less memory (measured in bench/README.md). The runtime needs no node_modules.
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const entries = { 'destination-rokt': 'src/cli.ts', 'target-rokt': 'src/target-cli.ts' };

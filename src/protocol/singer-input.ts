@@ -40,7 +40,7 @@ export class SingerReader {
       let messages: SyncMessage[] = [];
       try {
         for (const line of lines) {
-          const batch = this.message(line, messages);
+          const batch = this.handleLine(line, messages);
           if (!batch) continue;
           // A BATCH message: what came before it goes first, then the batch files' records.
           if (messages.length > 0) yield messages;
@@ -57,7 +57,7 @@ export class SingerReader {
   }
 
   /** Handles one line, adding what the pipeline needs to `into`; returns a BATCH message for the caller to read. */
-  private message({ number, text, replacedInvalidUtf8 }: InputLine, into: SyncMessage[]): Record<string, unknown> | undefined {
+  private handleLine({ number, text, replacedInvalidUtf8 }: InputLine, into: SyncMessage[]): Record<string, unknown> | undefined {
     if (replacedInvalidUtf8) this.options.log('WARN', `Input line ${number} holds bytes that are not valid UTF-8; they were replaced by U+FFFD`);
     let message: unknown;
     try {

@@ -194,3 +194,27 @@ export function benchCatalog(): Record<string, unknown> {
   });
   return { streams: [stream(EVENT_STREAM, 'event', 'clientEventId'), stream(AUDIENCE_STREAM, 'audience', 'customer_id')] };
 }
+
+/**
+ * Ready-made Event API bodies of 100 generated events each (PII hashed, values as strings), for the
+ * steps that post requests without running the connector (simulator capacity, HTTP client cost).
+ */
+export function eventRequestBodies(options: { count: number; accountId: string }): string[] {
+  const generator = new LineGenerator({ rows: options.count * 100, audienceShare: 0, stateEvery: Number.MAX_SAFE_INTEGER, seed: 7, baseTimeMs: defaultBaseTime() });
+  const bodies: string[] = [];
+  let events: unknown[] = [];
+  for (let line = generator.next(); line !== undefined; line = generator.next()) {
+    const message = JSON.parse(line) as { type: string; record?: { data: Record<string, unknown> } };
+    if (message.type !== 'RECORD' || !message.record) continue;
+    const { clientEventId, eventType, eventTime, ...rest } = message.record.data;
+    const objectData = Object.entries(rest).map(([name, value]) =>
+      ['email', 'mobile', 'firstname', 'lastname'].includes(name) ? { name: `${name}sha256`, value: sha256(String(value)) } : { name, value: String(value) },
+    );
+    events.push({ clientEventId, eventType, eventTime, objectData });
+    if (events.length === 100) {
+      bodies.push(JSON.stringify({ accountId: options.accountId, events }));
+      events = [];
+    }
+  }
+  return bodies;
+}

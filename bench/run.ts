@@ -26,11 +26,15 @@ function shippedNodeFlags(file: string): string[] {
 }
 const FLOOR = join(ROOT, 'dist/bench/floor.js');
 const SIM_LOAD = join(ROOT, 'dist/bench/sim-load.js');
+const HTTP_COST = join(ROOT, 'dist/bench/http-cost.js');
 const EXIT_HOOK = pathToFileURL(join(ROOT, 'dist/bench/exit-stats.js')).href;
 const RESULTS = join(ROOT, 'bench/results');
 const WORK = join(RESULTS, 'work');
 
 // ---------------------------------------------------------------- options
+
+const STEPS = ['sim', 'floor', 'zero', 'profile', 'latency', 'big', 'spec', 'http'] as const;
+type Step = (typeof STEPS)[number];
 
 interface Options {
   rows: number;
@@ -43,6 +47,7 @@ interface Options {
   repeat: number;
   specRuns: number;
   simLoadMs: number;
+  httpRequests: number;
   concurrency?: number;
   batchSize?: number;
   profile: boolean;
@@ -65,6 +70,7 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --state-every N     a STATE after every N records (default 10000)
   --repeat N          repetitions of the floor and zero-latency runs; the median is reported (default 3)
   --spec-runs N       cold starts of \`spec\` and of \`node -e 0\` (default 10)
+  --http-requests N   requests per client and round in the HTTP client cost step (default 1500)
   --concurrency N     connector concurrency (default: the connector's own default)
   --batch-size N      connector batch_size (default: the connector's own default)
   --seed N            generator seed (default 42)
@@ -74,7 +80,7 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --node-flag FLAG    extra node flag for the connector (repeatable), e.g. --node-flag=--max-semi-space-size=8
   --cli FILE          the connector entrypoint to run (default dist/bin/destination-rokt.mjs, with the Node flags
                       of its #! line; for A/B runs of a patched build)
-  --only LIST         run only some steps: sim,floor,zero,profile,latency,big,spec (default: all)
+  --only LIST         run only some steps: sim,floor,zero,profile,latency,big,spec,http (default: all)
   --quick             smoke run (~30 s): 10k rows, 50k big rows, 8k latency rows, 1 repeat, 5 spec runs`;
 
 function parseOptions(argv: string[]): Options {
@@ -90,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     repeat: quick ? 1 : 3,
     specRuns: quick ? 5 : 10,
     simLoadMs: quick ? 500 : 2000,
+    httpRequests: quick ? 300 : 1500,
     profile: true,
     big: true,
     top: 15,
@@ -107,6 +114,7 @@ function parseOptions(argv: string[]): Options {
     '--seed': 'seed',
     '--repeat': 'repeat',
     '--spec-runs': 'specRuns',
+    '--http-requests': 'httpRequests',
     '--concurrency': 'concurrency',
     '--batch-size': 'batchSize',
     '--top': 'top',
@@ -123,8 +131,8 @@ function parseOptions(argv: string[]): Options {
     if (flag === '--no-profile') options.profile = false;
     else if (flag === '--only') {
       options.only = (inline ?? (argv[++i] as string)).split(',').map((step) => step.trim());
-      const unknown = options.only.filter((step) => !['sim', 'floor', 'zero', 'profile', 'latency', 'big', 'spec'].includes(step));
-      if (unknown.length) throw new Error(`--only takes sim, floor, zero, profile, latency, big, spec; not ${unknown.join(', ')}`);
+      const unknown = options.only.filter((step) => !(STEPS as readonly string[]).includes(step));
+      if (unknown.length) throw new Error(`--only takes ${STEPS.join(', ')}; not ${unknown.join(', ')}`);
     } else if (flag === '--cli') CLI = resolve(inline ?? (argv[++i] as string));
     else if (flag === '--node-flag') options.nodeFlags.push(inline ?? (argv[++i] as string));
     else if (flag === '--out') options.out = resolve(inline ?? (argv[++i] as string));
@@ -557,14 +565,8 @@ async function measureSimulator(options: Options, concurrency: number): Promise<
   const accounting = new SimAccounting(sim);
   const c = sim.credentials;
   const eluBefore = performance.eventLoopUtilization();
-  // The client runs in its own process, asynchronously: spawnSync would block the simulator's event loop.
   const runLoad = (kind: 'events' | 'audiences') =>
-    new Promise<{ itemsPerSecond: number; failures: number }>((done, fail) => {
-      const child = spawn(process.execPath, [SIM_LOAD, JSON.stringify({ url, kind, concurrency, durationMs: options.simLoadMs, accountId: c.accountId, publicKey: c.publicKey, secretKey: c.secretKey })], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      child.on('close', (code) => (code === 0 ? done(JSON.parse(text) as { itemsPerSecond: number; failures: number }) : fail(new Error(`sim-load exited ${code}`))));
-    });
+    runJsonChild<{ itemsPerSecond: number; failures: number }>(SIM_LOAD, { url, kind, concurrency, durationMs: options.simLoadMs, accountId: c.accountId, publicKey: c.publicKey, secretKey: c.secretKey });
   const events = await runLoad('events');
   const audiences = await runLoad('audiences');
   const elu = performance.eventLoopUtilization(eluBefore);
@@ -574,6 +576,44 @@ async function measureSimulator(options: Options, concurrency: number): Promise<
   const mixed = 1 / ((1 - share) / events.itemsPerSecond + share / audiences.itemsPerSecond);
   progress(`  ${round(events.itemsPerSecond)} events/s, ${round(audiences.itemsPerSecond)} identifiers/s`);
   return { eventsPerSecond: round(events.itemsPerSecond), identifiersPerSecond: round(audiences.itemsPerSecond), mixedRowsPerSecond: round(mixed), benchProcessElu: round(elu.utilization, 3) };
+}
+
+/**
+ * Runs a bench helper with its options as one JSON argument and returns the JSON line it prints.
+ * Asynchronously: spawnSync would block the simulator's event loop in this process.
+ */
+function runJsonChild<T>(file: string, argument: unknown): Promise<T> {
+  return new Promise<T>((done, fail) => {
+    const child = spawn(process.execPath, [file, JSON.stringify(argument)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    child.on('close', (code) => (code === 0 ? done(JSON.parse(text) as T) : fail(new Error(`${relative(ROOT, file)} exited ${code}`))));
+  });
+}
+
+interface HttpCost {
+  gotUsPerRequest: number;
+  nodeHttpUsPerRequest: number;
+  got: number[];
+  nodeHttp: number[];
+  eventsPerRequest: number;
+  averageBodyBytes: number;
+}
+
+/** Client CPU per Event API request: the connector's got-based HttpClient against bare node:http. */
+async function measureHttpCost(options: Options, concurrency: number): Promise<HttpCost> {
+  const rounds = options.quick ? 1 : 3;
+  progress(`HTTP client cost: ${rounds} × ${options.httpRequests} requests per client at concurrency ${concurrency}, simulator at 0 ms`);
+  const sim = new RoktSimulator({ latencyMs: 0 });
+  const url = await sim.start();
+  const c = sim.credentials;
+  try {
+    const cost = await runJsonChild<HttpCost>(HTTP_COST, { url, concurrency, requests: options.httpRequests, rounds, accountId: c.accountId, publicKey: c.publicKey, secretKey: c.secretKey });
+    progress(`  got (as shipped) ${round(cost.gotUsPerRequest)} µs, node:http ${round(cost.nodeHttpUsPerRequest)} µs of client CPU per request`);
+    return cost;
+  } finally {
+    await sim.stop();
+  }
 }
 
 function measureSpec(runs: number): { specMs: number; nodeMs: number; ratio: number; specRunsMs: number[]; nodeRunsMs: number[] } {
@@ -624,13 +664,11 @@ function gitDescribe(): string {
 
 // ---------------------------------------------------------------- main
 
-const STEPS = ['sim', 'floor', 'zero', 'profile', 'latency', 'big', 'spec'] as const;
-type Step = (typeof STEPS)[number];
 const MB_IN_MIB = 1_000_000 / 1_048_576;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  for (const file of [CLI, FLOOR, SIM_LOAD]) if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} is missing: run npm run build first`);
+  for (const file of [CLI, FLOOR, SIM_LOAD, HTTP_COST]) if (!existsSync(file)) throw new Error(`${relative(ROOT, file)} is missing: run npm run build first`);
   mkdirSync(WORK, { recursive: true });
   const steps = new Set<Step>((options.only as Step[] | undefined) ?? STEPS);
   if (!options.profile) steps.delete('profile');
@@ -671,6 +709,7 @@ async function main(): Promise<void> {
     : undefined;
   const big = steps.has('big') ? await runConnector(options, { label: `zero latency, ${options.bigRows} rows`, rows: options.bigRows, audienceShare: options.audienceShare, latencyMs: 0 }) : undefined;
   const spec = steps.has('spec') ? measureSpec(options.specRuns) : undefined;
+  const httpCost = steps.has('http') ? await measureHttpCost(options, concurrency) : undefined;
 
   // ---- derive
   const floorRowsPerSecond = floors.length ? median(floors.map((f) => f.rowsPerSecond)) : undefined;
@@ -748,6 +787,11 @@ async function main(): Promise<void> {
     measures.push(['cold spec median ms', spec.specMs]);
     measures.push(['node -e 0 median ms', spec.nodeMs]);
   }
+  if (httpCost) {
+    const perEvent = (us: number) => round(us / httpCost.eventsPerRequest, 1);
+    measures.push([`HTTP client CPU µs per request of 100 events (${round(httpCost.averageBodyBytes / 1024)} KiB): got, as shipped`, `${round(httpCost.gotUsPerRequest)} (${perEvent(httpCost.gotUsPerRequest)} per event)`]);
+    measures.push(['  the same through bare node:http', `${round(httpCost.nodeHttpUsPerRequest)} (${perEvent(httpCost.nodeHttpUsPerRequest)} per event)`]);
+  }
   if (generator && simCapacity) {
     measures.push(['generator alone rows/s (bench process)', generator.rowsPerSecond]);
     measures.push(['simulator capacity events/s (0 ms, lean client)', simCapacity.eventsPerSecond]);
@@ -794,6 +838,7 @@ async function main(): Promise<void> {
     latency: latency ? { run: latency, theoreticalRowsPerSecond: round(theoretical), share: round(latencyShare ?? 0, 3) } : undefined,
     rss: { smallRows: options.rows, smallPeakMiB: smallPeak, bigRows: big ? options.bigRows : undefined, bigPeakMiB: big?.peakRssMiB, bigRun: big },
     spec,
+    httpCost,
     profiled,
     profile,
     targets,

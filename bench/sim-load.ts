@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { defaultBaseTime, LineGenerator } from './gen.js';
+import { eventRequestBodies } from './gen.js';
 
 interface LoadOptions {
   url: string;
@@ -19,26 +19,6 @@ interface LoadOptions {
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-function eventBodies(count: number): string[] {
-  const generator = new LineGenerator({ rows: count * 100, audienceShare: 0, stateEvery: Number.MAX_SAFE_INTEGER, seed: 7, baseTimeMs: defaultBaseTime() });
-  const bodies: string[] = [];
-  let events: unknown[] = [];
-  for (let line = generator.next(); line !== undefined; line = generator.next()) {
-    const message = JSON.parse(line) as { type: string; record?: { data: Record<string, unknown> } };
-    if (message.type !== 'RECORD' || !message.record) continue;
-    const { clientEventId, eventType, eventTime, ...rest } = message.record.data;
-    const objectData = Object.entries(rest).map(([name, value]) =>
-      ['email', 'mobile', 'firstname', 'lastname'].includes(name) ? { name: `${name}sha256`, value: sha256(String(value)) } : { name, value: String(value) },
-    );
-    events.push({ clientEventId, eventType, eventTime, objectData });
-    if (events.length === 100) {
-      bodies.push(JSON.stringify({ accountId: options.accountId, events }));
-      events = [];
-    }
-  }
-  return bodies;
-}
-
 function audienceBodies(count: number): string[] {
   const bodies: string[] = [];
   for (let b = 0; b < count; b += 1) {
@@ -48,7 +28,7 @@ function audienceBodies(count: number): string[] {
   return bodies;
 }
 
-const bodies = options.kind === 'events' ? eventBodies(20) : audienceBodies(4);
+const bodies = options.kind === 'events' ? eventRequestBodies({ count: 20, accountId: options.accountId }) : audienceBodies(4);
 const itemsPerBody = options.kind === 'events' ? 100 : 10000;
 const path = options.kind === 'events' ? '/v2/events' : '/v3/import/suppression';
 const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });

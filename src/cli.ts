@@ -6,6 +6,7 @@
  */
 import { exitWhenDone } from './exit.js';
 import { describeFailure, ConfigError } from './errors.js';
+import { checkDestinationFlags, destinationUsage, wantsHelp } from './commands/destination-flags.js';
 import { AirbyteOutput } from './protocol/airbyte-output.js';
 import { parseFlags } from './protocol/argv.js';
 import { LineWriter } from './protocol/writer.js';
@@ -18,14 +19,23 @@ const COMMANDS: Record<string, () => Promise<(context: CommandContext) => Promis
   write: async () => (await import('./commands/write.js')).runWrite,
 };
 
-const USAGE = 'Usage: destination-rokt spec | check --config FILE | discover --config FILE | write --config FILE --catalog FILE < messages.jsonl';
+const SEE_HELP = 'destination-rokt --help lists the commands and flags';
 
 async function main(argv: string[]): Promise<number> {
+  const args = parseFlags(argv);
+  if (wantsHelp(args)) {
+    // Asked for by a person: plain text, not a protocol message.
+    process.stdout.write(destinationUsage() + '\n');
+    return 0;
+  }
   const output = new AirbyteOutput(new LineWriter(process.stdout));
-  const { command, flags } = parseFlags(argv);
+  const { command, flags } = args;
   try {
-    const load = command ? COMMANDS[command] : undefined;
-    if (!load) throw new ConfigError(command ? `Unknown command "${command}". ${USAGE}` : USAGE);
+    const load = command && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new ConfigError(command ? `Unknown command "${command}" (${SEE_HELP})` : `No command given (${SEE_HELP})`);
+    const problems = checkDestinationFlags(args);
+    if (problems.typo) throw new ConfigError(`Unknown flag ${problems.typo.given}: did you mean ${problems.typo.meant}? (${SEE_HELP})`);
+    if (problems.ignored.length > 0) await output.log('WARN', `Ignored, destination-rokt does not know: ${problems.ignored.join(' ')} (${SEE_HELP})`);
     const run = await load();
     await run({ flags, output, stdin: process.stdin });
     await output.flushed();

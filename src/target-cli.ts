@@ -4,11 +4,11 @@
  * --input FILE), writes through the same engine as the Airbyte destination, and prints each STATE
  * value on stdout once Rokt has every record before it. Logs go to stderr.
  */
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { exitWhenDone } from './exit.js';
 import { flagValue } from './commands/context.js';
-import { describeFailure, InputError } from './errors.js';
+import { openInputFile } from './commands/input-file.js';
+import { checkTargetFlags, targetUsage } from './commands/target-flags.js';
+import { ConfigError, describeFailure, InputError } from './errors.js';
 import { parseFlags } from './protocol/argv.js';
 import { Redactor } from './protocol/redact.js';
 import { stderrLogger } from './protocol/singer-output.js';
@@ -17,8 +17,17 @@ import { LineWriter } from './protocol/writer.js';
 async function main(argv: string[]): Promise<number> {
   let redactor = Redactor.none;
   const log = stderrLogger(() => redactor);
-  const { flags, repeated } = parseFlags(argv);
+  const args = parseFlags(argv);
+  const { flags, repeated } = args;
+  const writer = new LineWriter(process.stdout);
   try {
+    if (flags.has('help') || args.positionals.includes('-h')) {
+      process.stdout.write(targetUsage() + '\n');
+      return 0;
+    }
+    const problems = checkTargetFlags(args);
+    if (problems.typo) throw new ConfigError(`Unknown flag ${problems.typo.given}: did you mean ${problems.typo.meant}? (target-rokt --help lists the flags)`);
+    if (problems.ignored.length > 0) log('WARN', `Ignored, target-rokt does not know: ${problems.ignored.join(' ')} (target-rokt --help lists the flags)`);
     const about = await import('./commands/about.js');
     if (flags.has('version')) {
       process.stdout.write(`${about.TARGET_NAME} v${about.packageVersion()}\n`);
@@ -30,11 +39,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const { runSinger } = await import('./commands/singer.js');
     const inputPath = flagValue(flags, 'input');
-    const input: Readable = inputPath ? createReadStream(inputPath) : process.stdin;
+    if (flags.has('input') && inputPath === undefined) throw new ConfigError('--input needs a FILE');
     await runSinger({
       configPaths: repeated.get('config') ?? [],
-      input,
-      writer: new LineWriter(process.stdout),
+      input: inputPath === undefined ? process.stdin : openInputFile(inputPath),
+      writer,
       log,
       setRedactor: (next) => (redactor = next),
       env: process.env,
@@ -47,7 +56,21 @@ async function main(argv: string[]): Promise<number> {
     // A bug's stack helps; an input problem's message already says everything.
     if (failure.failureType === 'system_error' && error instanceof Error && !(error instanceof InputError)) log('DEBUG', error.stack ?? '');
     return failure.exitCode;
+  } finally {
+    // Every state already released must reach stdout, on every exit path: process.exit drops
+    // whatever is still queued for a pipe.
+    await writer.flushed();
+    await drained(process.stdout);
   }
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the OS (or the stream is gone). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
 }
 
 exitWhenDone(main(process.argv.slice(2)), 'target-rokt');

@@ -23,23 +23,25 @@ t.test('bad lines are reported with their line numbers and counted; good records
     Buffer.from(JSON.stringify(globalState(1)) + '\n'), // 11
     Buffer.from('{"type":"RECORD","record":{"stream":"orders","data":{"clientEventId":"trunc'), // 12: truncated last line
   ]);
-  const cli = new RunningCli(['write', '--config', writeJson(dir, 'c.json', simConfig(sim, ['v2'])), '--catalog', writeJson(dir, 'k.json', catalog)]);
+  // Line 7's stream goes nowhere: counted and skipped only because the config says so.
+  const cli = new RunningCli(['write', '--config', writeJson(dir, 'c.json', simConfig(sim, ['v2'], { unrouted_streams: 'reject' })), '--catalog', writeJson(dir, 'k.json', catalog)]);
   cli.end(input as unknown as string);
   const result = await cli.result();
   t.equal(result.code, 0, result.stderr);
   const messages = assertAirbyteMessages(t, result.stdout);
   const text = logs(result.stdout).join('\n');
-  t.match(text, /Input line 2 skipped: not valid JSON/);
+  t.match(text, /Input line 2 skipped: invalid JSON at column 1: unexpected character where a value should start/);
+  t.notMatch(text, /this is not/, 'the line itself is never quoted');
   t.match(text, /Input line 5: unknown message type "WHATEVER" ignored/);
-  t.match(text, /Input line 6 skipped: RECORD of stream "orders" whose "data" is not an object/);
+  t.match(text, /Rejected stream "orders" line 6: "data" is a string, not an object/);
   t.match(text, /Stream "unknown_stream" is not routed to Rokt/);
   t.match(text, /line 8 field eventTime: eventTime must be a timestamp string or epoch number, got boolean/);
   t.match(text, /line 9 field note: value is longer than Rokt's 65536 characters/);
   t.match(text, /Input line 10 holds bytes that are not valid UTF-8/);
-  t.match(text, /Input line 12 skipped: not valid JSON/);
-  t.match(text, /3 input lines were not valid messages/);
+  t.match(text, /Input line 12 skipped: invalid JSON at column 76: the line ends inside a string/);
+  t.match(text, /2 input lines were not valid messages/);
   t.same(sim.acceptedEvents.map((e) => e.clientEventId).sort(), ['bom-first', 'utf8']);
-  t.same(ofType(messages, 'STATE')[0]?.state.destinationStats, { recordCount: 2, rejectedRecordCount: 3 }, 'accepted + rejected = the 5 records read');
+  t.same(ofType(messages, 'STATE')[0]?.state.destinationStats, { recordCount: 2, rejectedRecordCount: 4 }, 'accepted + rejected = the 6 records read');
 });
 
 t.test('a line over the length limit stops the run with a clear error, after delivering what came before', async (t) => {
@@ -74,6 +76,13 @@ t.test('config and catalog mistakes are reported before any record is read', asy
     [simConfig(sim, ['v2'], { streams: { orders: { object: 'event', constants: { 'rokt.x': 1 } } } }), catalog, /names beginning with 'rokt\.' are reserved/],
     [simConfig(sim, ['v2'], { streams: { orders: { object: 'audience' } } }), catalog, /goes to "event" in the catalog but to "audience" in config.streams/],
     [simConfig(sim, ['v2']), { streams: 'nope' }, /Invalid configured catalog: streams/],
+    [simConfig(sim, ['v2'], { api_url: `${sim.url}/?region=eu` }), catalog, /api_url: must not have a query string \(\?…\) or fragment \(#…\)/],
+    [simConfig(sim, ['v2'], { audience_api_url: `${sim.url}#top` }), catalog, /audience_api_url: must not have a query string/],
+    [simConfig(sim, ['v2'], { streams: [{ stream: 'orders', object: 'event', constants: [{ field: 'rokt.x', value: '1' }] }] }), catalog, /streams\[0\]\.constants\[0\]\.field: names beginning with 'rokt\.' are reserved/],
+    [simConfig(sim, ['v2'], { streams: [{ stream: 'orders', object: 'audience' }] }), catalog, /goes to "event" in the catalog but to "audience" in config.streams/],
+    [simConfig(sim, ['v2'], { dryRun: true }), catalog, /dryRun: unknown setting; did you mean "dry_run"\?/],
+    [simConfig(sim, ['v2'], { streams: { orders: { object: 'event', primary_keys: ['id'] } } }), catalog, /streams\."orders"\.primary_keys: unknown setting; did you mean "primary_key"\?/],
+    [simConfig(sim, ['v2'], { rejected_records_path: '/nonexistent-folder-for-test/rejected.jsonl' }), catalog, /rejected_records_path: cannot write .*: its folder \/nonexistent-folder-for-test does not exist/],
   ];
   for (const [config, catalogValue, pattern] of cases) {
     const result = await runCli(['write', '--config', writeJson(dir, 'c.json', config), '--catalog', writeJson(dir, 'k.json', catalogValue)], jsonl([event('x')]));

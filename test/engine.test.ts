@@ -1,3 +1,4 @@
+import { isLosslessNumber } from 'lossless-json';
 import t from 'tap';
 import { parseAirbyteLine } from '../src/protocol/airbyte-input.js';
 import { Batcher } from '../src/sync/batcher.js';
@@ -25,8 +26,8 @@ t.test('state tracker: a state waits for every earlier record, even when later o
 t.test('state tracker: STREAM states count their own stream’s window; GLOBAL counts all', async (t) => {
   const tracker = new StateTracker<string>(() => 0);
   const refs = [tracker.registerRecord('a'), tracker.registerRecord('b'), tracker.registerRecord('a')];
-  tracker.addState('a-state', { streamId: 'a' });
-  tracker.addState('b-state', { streamId: 'b' });
+  tracker.addState('a-state', { stream: 'a' });
+  tracker.addState('b-state', { stream: 'b' });
   const late = tracker.registerRecord('b');
   tracker.addState('global', {});
   for (const ref of [...refs, late]) tracker.settle(ref, 'accepted');
@@ -76,15 +77,25 @@ t.test('retry policy', async (t) => {
 
 t.test('Airbyte input: records, lossless states, stream status, invalid lines', async (t) => {
   t.match(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","namespace":"n","data":{"a":1},"emitted_at":1}}'), { kind: 'record', stream: { name: 's', namespace: 'n' }, data: { a: 1 } });
-  const big = parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":{"id":12345678901234567890123,"n":1.5},"emitted_at":1}}');
-  t.match(big, { kind: 'record', data: { id: '12345678901234567890123', n: 1.5 } }, 'integers beyond 2^53 keep their digits');
+  const big = parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":{"id":12345678901234567890123,"n":1.5,"price":10.50,"e":1e21,"nested":{"x":[9007199254740993]}},"emitted_at":1}}');
+  t.ok(big.kind === 'record');
+  const data = big.kind === 'record' ? big.data : {};
+  t.same(
+    [data.id, data.price, data.e, (data.nested as { x: unknown[] }).x[0]].map((value) => (isLosslessNumber(value) ? value.value : value)),
+    ['12345678901234567890123', '10.50', '1e21', '9007199254740993'],
+    'numbers JavaScript would print differently keep their text, nested ones too',
+  );
+  t.equal(data.n, 1.5, 'other numbers stay plain numbers');
+  t.equal(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":{"t":"2025-01-10T00:00:00.000Z","a":1.5}}}').kind, 'record');
   t.match(parseAirbyteLine('{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"s"}}}}'), { kind: 'state', state: { scope: 'stream', stream: { name: 's' } } });
   t.match(parseAirbyteLine('{"type":"STATE","state":{"data":{"x":1}}}'), { kind: 'state', state: { scope: 'global' } }, 'no type = LEGACY = global');
   t.match(parseAirbyteLine('{"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":1,"stream_status":{"stream_descriptor":{"name":"s"},"status":"COMPLETE"}}}'), { kind: 'stream_status', status: 'COMPLETE' });
   t.match(parseAirbyteLine('{"type":"LOG","log":{"level":"INFO","message":"x"}}'), { kind: 'ignored', type: 'LOG' });
-  t.match(parseAirbyteLine('not json'), { kind: 'invalid', reason: /not valid JSON/ });
+  t.same(parseAirbyteLine('jane.secret@x.com,Jane,555'), { kind: 'invalid', reason: 'invalid JSON at column 1: unexpected character where a value should start' }, 'no input bytes in the reason');
+  t.same(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":{"email": jane.secret@x.com}}}'), { kind: 'invalid', reason: 'invalid JSON at column 58: unexpected character where a value should start' });
   t.match(parseAirbyteLine('[1,2]'), { kind: 'invalid', reason: /no "type"/ });
-  t.match(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":[1]}}'), { kind: 'invalid', reason: /"data" is not an object/ });
+  t.same(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":[1]}}'), { kind: 'record', stream: { name: 's' }, data: {}, rejection: { reason: '"data" is an array, not an object' } }, 'counted and rejected, not skipped');
+  t.same(parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":"x"}}'), { kind: 'record', stream: { name: 's' }, data: {}, rejection: { reason: '"data" is a string, not an object' } });
 });
 
 t.test('state tracker: thousands of records settled in reverse order (the ring grows)', async (t) => {

@@ -4,7 +4,7 @@ import { fieldPlan } from '../src/catalog/plan.js';
 import { streamBindingSchema } from '../src/config/schema.js';
 
 const plan = (overrides: Partial<AudiencePlan> = {}, binding?: unknown): AudiencePlan => ({
-  ...fieldPlan('vips', binding ? streamBindingSchema.parse(binding) : undefined),
+  ...fieldPlan({ name: 'vips' }, binding ? streamBindingSchema.parse(binding) : undefined),
   hashPii: true,
   defaultList: 'vips',
   action: 'include',
@@ -37,6 +37,6 @@ t.test('no identifier, or an invalid email, is rejected', async (t) => {
 
 t.test('the row’s list wins over the binding’s audience name; action comes from the plan', async (t) => {
   t.match(mapAudienceRecord({ data: { email: 'a@b.co', list: 'Gold' }, plan: plan({ action: 'exclude' }) }), { ok: true, value: { list: 'Gold', action: 'exclude' } });
-  const bound = plan({ defaultList: 'Newsletter' }, { object: 'audience', columns: { customer_email: 'email' } });
+  const bound = plan({ defaultList: 'Newsletter' }, { stream: 'vips', object: 'audience', columns: [{ column: 'customer_email', field: 'email' }] });
   t.match(mapAudienceRecord({ data: { customer_email: 'a@b.co', other: 1 }, plan: bound }), { ok: true, value: { list: 'Newsletter', key: 'sha256s' } });
 });

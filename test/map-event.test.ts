@@ -1,3 +1,4 @@
+import { LosslessNumber } from 'lossless-json';
 import t from 'tap';
 import { deriveClientEventId, mapEventRecord, type EventPlan } from '../src/catalog/map-event.js';
 import { sha256Hex } from '../src/catalog/normalize.js';
@@ -5,13 +6,24 @@ import { fieldPlan } from '../src/catalog/plan.js';
 import { streamBindingSchema } from '../src/config/schema.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
-const daPlan = (overrides: Partial<EventPlan> = {}): EventPlan => ({ ...fieldPlan('orders', undefined), hashPii: true, idFromPrimaryKey: [], ...overrides });
-const bindingPlan = (binding: unknown, overrides: Partial<EventPlan> = {}): EventPlan => ({
-  ...fieldPlan('orders', streamBindingSchema.parse(binding)),
-  hashPii: true,
-  idFromPrimaryKey: [],
-  ...overrides,
-});
+const ORDERS = { name: 'orders' };
+const daPlan = (overrides: Partial<EventPlan> = {}): EventPlan => ({ ...fieldPlan(ORDERS, undefined), hashPii: true, idFromPrimaryKey: [], ...overrides });
+/** A binding written in the map form people type (`columns: {a: "b"}`), turned into the config's array form. */
+const bindingPlan = (binding: { columns?: Record<string, string>; constants?: Record<string, unknown>; [key: string]: unknown }, overrides: Partial<EventPlan> = {}): EventPlan => {
+  const { columns = {}, constants = {}, ...rest } = binding;
+  const parsed = streamBindingSchema.parse({
+    stream: 'orders',
+    ...rest,
+    columns: Object.entries(columns).map(([column, field]) => ({ column, field })),
+    constants: Object.entries(constants).map(([field, value]) => ({ field, value })),
+  });
+  return { ...fieldPlan(ORDERS, parsed), hashPii: true, idFromPrimaryKey: [], ...overrides };
+};
+/** The id format of earlier versions, computed independently: sha256 of [stream name, ...key values] as a UUID shape. */
+const legacyId = (parts: string[]) => {
+  const hex = sha256Hex(JSON.stringify(parts));
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+};
 const objectData = (result: ReturnType<typeof mapEventRecord>) => (result.ok ? Object.fromEntries(result.value.objectData.map((entry) => [entry.name, entry.value])) : t.fail('rejected'));
 
 t.test('PII is normalized and hashed with Rokt’s rules; no raw PII is sent', async (t) => {
@@ -55,9 +67,59 @@ t.test('a malformed …sha256 value is rejected, never sent', async (t) => {
   t.same(result, { ok: false, rejection: { field: 'emailsha256', reason: 'emailsha256 must be a 64-hex SHA-256 digest' } });
 });
 
-t.test('hash_pii false sends values as given under the plain names', async (t) => {
-  const result = mapEventRecord({ data: { clientEventId: 'e1', eventType: 't', email: 'A@B.co', mobile: '(732) 757-2923' }, plan: daPlan({ hashPii: false }), nowMs: NOW });
-  t.same(objectData(result), { email: 'A@B.co', mobile: '(732) 757-2923' });
+t.test('hash_pii false sends PII unhashed under the plain names, normalized as Rokt requires', async (t) => {
+  const result = mapEventRecord({
+    data: { clientEventId: 'e1', eventType: 't', email: ' John.Doe @Example.COM ', mobile: '+1 (732) 757-2923', firstname: ' Mary Ann ', lastname: 'SMITH', ipaddress: ' 2001:DB8::1 ' },
+    plan: daPlan({ hashPii: false }),
+    nowMs: NOW,
+  });
+  t.same(objectData(result), { email: 'john.doe@example.com', mobile: '7327572923', firstname: 'maryann', lastname: 'smith', ipaddress: '2001:db8::1' });
+});
+
+t.test('hash_pii false: an invalid email is rejected (Rokt would refuse the whole request), never sent', async (t) => {
+  const result = mapEventRecord({ data: { clientEventId: 'e1', eventType: 't', email: 'not an email' }, plan: daPlan({ hashPii: false }), nowMs: NOW });
+  t.same(result, { ok: false, rejection: { field: 'email', reason: 'email is not a valid email address' } });
+  const json = JSON.stringify(result);
+  t.notOk(json.includes('not an email'), 'the rejection does not quote the value');
+});
+
+t.test('hash_pii false: a mobile Rokt cannot take is rejected with the reason', async (t) => {
+  const result = mapEventRecord({ data: { clientEventId: 'e1', eventType: 't', mobile: '555-1234' }, plan: daPlan({ hashPii: false }), nowMs: NOW });
+  t.match(result, { ok: false, rejection: { field: 'mobile', reason: /digits/ } });
+});
+
+t.test('hash_pii false: a digest in a plain column goes under the hashed name; an explicit …sha256 column wins', async (t) => {
+  const plan = daPlan({ hashPii: false });
+  t.same(objectData(mapEventRecord({ data: { clientEventId: 'e1', eventType: 't', email: ` ${'A'.repeat(64)} ` }, plan, nowMs: NOW })), { emailsha256: 'a'.repeat(64) });
+  t.same(objectData(mapEventRecord({ data: { clientEventId: 'e1', eventType: 't', emailsha256: 'c'.repeat(64), email: 'b'.repeat(64) }, plan, nowMs: NOW })), { emailsha256: 'c'.repeat(64) });
+  t.same(objectData(mapEventRecord({ data: { clientEventId: 'e1', eventType: 't', email: '   ' }, plan, nowMs: NOW })), {}, 'blank after normalizing: no value');
+});
+
+t.test('eventType: the row, then a constant, then the configured default', async (t) => {
+  const plan = bindingPlan({ object: 'event', columns: { kind: 'eventType' } }, { defaultEventType: 'conversion' });
+  t.match(mapEventRecord({ data: { clientEventId: 'e1' }, plan, nowMs: NOW }), { ok: true, value: { eventType: 'conversion' } });
+  t.match(mapEventRecord({ data: { clientEventId: 'e1', kind: '' }, plan, nowMs: NOW }), { ok: true, value: { eventType: 'conversion' } }, 'an empty value is no value');
+  t.match(mapEventRecord({ data: { clientEventId: 'e1', kind: 'signup' }, plan, nowMs: NOW }), { ok: true, value: { eventType: 'signup' } }, 'a mapped row value wins');
+  const withConstant = bindingPlan({ object: 'event', constants: { eventType: 'lead' } }, { defaultEventType: 'conversion' });
+  t.match(mapEventRecord({ data: { clientEventId: 'e1' }, plan: withConstant, nowMs: NOW }), { ok: true, value: { eventType: 'lead' } }, 'a constant wins');
+  t.match(mapEventRecord({ data: { clientEventId: 'e1', eventType: 'signup' }, plan: daPlan({ defaultEventType: 'conversion' }), nowMs: NOW }), { ok: true, value: { eventType: 'signup' } });
+  t.match(mapEventRecord({ data: { clientEventId: 'e1' }, plan: daPlan({ defaultEventType: 'conversion' }), nowMs: NOW }), { ok: true, value: { eventType: 'conversion' } }, 'data-activation streams too');
+});
+
+t.test('numbers go as written: LosslessNumber text, nested big integers keep every digit', async (t) => {
+  const result = mapEventRecord({
+    data: {
+      clientEventId: new LosslessNumber('12345678901234567890'),
+      eventType: 't',
+      amount: new LosslessNumber('10.50'),
+      quantity: new LosslessNumber('1e21'),
+      details: { id: new LosslessNumber('12345678901234567890123'), prices: [new LosslessNumber('1.10'), 2] },
+    },
+    plan: daPlan(),
+    nowMs: NOW,
+  });
+  t.match(result, { ok: true, value: { clientEventId: '12345678901234567890' } });
+  t.same(objectData(result), { amount: '10.50', quantity: '1e21', details: '{"id":12345678901234567890123,"prices":[1.10,2]}' });
 });
 
 t.test('values become strings; nested values JSON; empty values omitted; custom attributes kept', async (t) => {
@@ -105,7 +167,7 @@ t.test('eventTime: offsets to UTC, epochs, and the 18-month / 5-minute window', 
   t.match(at('yesterday'), { ok: false, rejection: { reason: /not an RFC 3339/ } });
   t.match(at('2026-02-30T00:00:00Z'), { ok: false, rejection: { reason: /calendar/ } });
   t.match(at('2025-05-01T00:00:00Z'), { ok: false, rejection: { reason: /older than Rokt accepts/ } });
-  t.match(at('2025-06-01T00:00:00Z'), { ok: true }, 'just under 18 months is fine');
+  t.match(at('2025-06-10T00:00:00Z'), { ok: true }, 'under 18 months (less the margin) is fine');
   t.match(at('2026-11-27T12:06:00Z'), { ok: false, rejection: { reason: /future/ } });
   t.match(at('2026-11-27T12:03:00Z'), { ok: true });
   t.match(at(1.7e15), { ok: false, rejection: { reason: /microseconds/ } });
@@ -133,7 +195,7 @@ t.test('bindings rename columns, set constants, and drop unmapped columns by def
 });
 
 t.test('clientEventId derived from the primary key: deterministic, 36 characters', async (t) => {
-  const plan = bindingPlan({ object: 'event', constants: { eventType: 't' } }, { idFromPrimaryKey: ['id', 'region'] });
+  const plan = bindingPlan({ object: 'event', constants: { eventType: 't' } }, { idFromPrimaryKey: [['id'], ['region']] });
   const first = mapEventRecord({ data: { id: 12345678901234567890n.toString(), region: 'eu' }, plan, nowMs: NOW });
   const again = mapEventRecord({ data: { id: '12345678901234567890', region: 'eu' }, plan, nowMs: NOW + 1000 });
   const other = mapEventRecord({ data: { id: '12345678901234567891', region: 'eu' }, plan, nowMs: NOW });
@@ -142,6 +204,44 @@ t.test('clientEventId derived from the primary key: deterministic, 36 characters
   t.equal(first.value.clientEventId, again.value.clientEventId);
   t.not(first.value.clientEventId, other.value.clientEventId);
   t.match(first.value.clientEventId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-  t.equal(first.value.clientEventId, deriveClientEventId('orders', ['12345678901234567890', 'eu']));
-  t.match(mapEventRecord({ data: { region: 'eu' }, plan, nowMs: NOW }), { ok: false, rejection: { field: 'id' } });
+  t.equal(first.value.clientEventId, legacyId(['orders', '12345678901234567890', 'eu']), 'an un-namespaced stream with top-level keys keeps the id of earlier versions');
+  t.match(mapEventRecord({ data: { region: 'eu' }, plan, nowMs: NOW }), { ok: false, rejection: { field: 'id', reason: /primary-key value is empty/ } });
+  t.match(mapEventRecord({ data: { id: 1, region: '' }, plan, nowMs: NOW }), { ok: false, rejection: { field: 'region' } });
+});
+
+t.test('derived clientEventId: the same key values in streams of one name in different namespaces never collide', async (t) => {
+  const id = (stream: { name: string; namespace?: string }) => deriveClientEventId({ stream, keyPaths: [['id']], keyValues: [7] });
+  const ids = [id({ name: 'orders' }), id({ name: 'orders', namespace: 'public' }), id({ name: 'orders', namespace: 'staging' }), id({ name: 'public.orders' })];
+  t.equal(new Set(ids).size, 4, 'orders, public/orders, staging/orders and a stream named "public.orders": four ids');
+  t.equal(id({ name: 'orders', namespace: '' }), id({ name: 'orders' }), 'an empty namespace is no namespace');
+  t.equal(id({ name: 'orders' }), legacyId(['orders', '7']));
+  const plan = (namespace: string) => daPlan({ stream: { name: 'orders', namespace }, idFromPrimaryKey: [['id']], defaultEventType: 't' });
+  const inPublic = mapEventRecord({ data: { id: 7 }, plan: plan('public'), nowMs: NOW });
+  const inStaging = mapEventRecord({ data: { id: 7 }, plan: plan('staging'), nowMs: NOW });
+  t.ok(inPublic.ok && inStaging.ok && inPublic.value.clientEventId !== inStaging.value.clientEventId, 'mapped rows of the two streams get different ids');
+});
+
+t.test('derived clientEventId: nested key paths are read and part of the id', async (t) => {
+  const plan = daPlan({ idFromPrimaryKey: [['id'], ['meta', 'region']], defaultEventType: 't' });
+  const eu = mapEventRecord({ data: { id: 1, meta: { region: 'eu' } }, plan, nowMs: NOW });
+  const us = mapEventRecord({ data: { id: 1, meta: { region: 'us' } }, plan, nowMs: NOW });
+  t.ok(eu.ok && us.ok);
+  if (!eu.ok || !us.ok) return;
+  t.not(eu.value.clientEventId, us.value.clientEventId, 'rows differing only in the nested key get different ids');
+  t.equal(eu.value.clientEventId, deriveClientEventId({ stream: ORDERS, keyPaths: [['id'], ['meta', 'region']], keyValues: [1, 'eu'] }));
+  t.match(mapEventRecord({ data: { id: 1, meta: {} }, plan, nowMs: NOW }), { ok: false, rejection: { field: 'meta.region', reason: /primary-key value is empty/ } });
+  t.match(mapEventRecord({ data: { id: 1, meta: 'eu' }, plan, nowMs: NOW }), { ok: false, rejection: { field: 'meta.region' } }, 'a path through a non-object finds nothing');
+  const flat = deriveClientEventId({ stream: ORDERS, keyPaths: [['region']], keyValues: ['eu'] });
+  const nested = deriveClientEventId({ stream: ORDERS, keyPaths: [['meta', 'region']], keyValues: ['eu'] });
+  t.not(flat, nested, 'the same value under a different key path is another id');
+});
+
+t.test('derived clientEventId: key columns named like Object.prototype members are plain data', async (t) => {
+  const plan = daPlan({ idFromPrimaryKey: [['constructor']], defaultEventType: 't' });
+  t.match(mapEventRecord({ data: { id: 1 }, plan, nowMs: NOW }), { ok: false, rejection: { field: 'constructor' } }, 'an absent column is not Object.prototype.constructor');
+  const present = mapEventRecord({ data: JSON.parse('{"constructor": "c1"}'), plan, nowMs: NOW });
+  t.match(present, { ok: true, value: { clientEventId: legacyId(['orders', 'c1']) } });
+  const proto = daPlan({ idFromPrimaryKey: [['__proto__']], defaultEventType: 't' });
+  t.match(mapEventRecord({ data: {}, plan: proto, nowMs: NOW }), { ok: false, rejection: { field: '__proto__' } });
+  t.match(mapEventRecord({ data: JSON.parse('{"__proto__": "p1"}'), plan: proto, nowMs: NOW }), { ok: true, value: { clientEventId: legacyId(['orders', 'p1']) } });
 });

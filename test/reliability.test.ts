@@ -162,7 +162,8 @@ t.test('retries exhausted: transient_error, exit 3, no state beyond what Rokt ac
   const sim = await startSimulator(t);
   const input = [record('orders', { clientEventId: 'a', eventType: 't' }), globalState(1), record('orders', { clientEventId: 'b', eventType: 't' }), globalState(2)];
   sim.addFault({ clientEventId: 'b', times: Number.POSITIVE_INFINITY, fault: { kind: 'status', status: 503 } });
-  const { result, states } = await runChecked(sim, simConfig(sim, ['v2'], { max_retries: 3 }), input);
+  // One event per request, so the first state's record is acknowledged on its own.
+  const { result, states } = await runChecked(sim, simConfig(sim, ['v2'], { max_retries: 3, batch_size: 1 }), input);
   t.equal(result.code, 3);
   t.same(states.map((s) => s.state.global.shared_state.cursor), [1], 'only the state Rokt fully acknowledged');
   t.match(ofType(assertAirbyteMessages(t, result.stdout), 'TRACE')[0]?.trace.error, { failure_type: 'transient_error', message: /failed after 4 attempts/ });
@@ -173,7 +174,7 @@ t.test('401 mid-run: config_error, exit 2, states only for what Rokt had acknowl
   const event = (id: string) => record('orders', { clientEventId: id, eventType: 't' });
   sim.addFault({ clientEventId: 'third', times: Number.POSITIVE_INFINITY, fault: { kind: 'status', status: 401 } });
   const input = [event('first'), globalState(1), event('second'), globalState(2), event('third'), globalState(3), event('fourth'), globalState(4)];
-  const { result, states, violations } = await runChecked(sim, simConfig(sim, ['v2'], { concurrency: 1 }), input);
+  const { result, states, violations } = await runChecked(sim, simConfig(sim, ['v2'], { concurrency: 1, batch_size: 1 }), input);
   t.equal(result.code, 2);
   t.same(violations, []);
   t.same(states.map((s) => s.state.global.shared_state.cursor), [1, 2]);

@@ -116,7 +116,7 @@ t.test('rows outside Rokt’s time window and invalid rows are rejected before s
     event('old', { eventTime: '2020-01-01T00:00:00Z', email: 'old@example.com' }),
     event('future', { eventTime: new Date(Date.now() + 3_600_000).toISOString() }),
     event('nozone', { eventTime: '2026-01-01T00:00:00' }),
-    record('orders', { clientEventId: 'noType' }),
+    record('orders', { eventType: 'conversion' }),
     event('ok2'),
     streamState('orders', 'c1'),
   ]);
@@ -131,7 +131,7 @@ t.test('rows outside Rokt’s time window and invalid rows are rejected before s
   const rejected = readFileSync(rejectedPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
   t.equal(rejected.length, 4);
   t.same(rejected[0].record.email, sha256Hex('old@example.com'), 'the rejected file holds the row with PII hashed');
-  t.match(rejected[3], { line: 5, field: 'eventType', reason: 'eventType is required' });
+  t.match(rejected[3], { line: 5, field: 'clientEventId', reason: 'clientEventId is required' });
 });
 
 t.test('200 with unprocessedRecords: those rows rejected with Rokt’s reason, the rest accepted', async (t) => {
@@ -190,9 +190,18 @@ t.test('retries exhausted: TRACE transient_error, exit 3, no state for unacknowl
   t.match(ofType(messages, 'TRACE')[0]?.trace.error, { failure_type: 'transient_error', message: /failed after 3 attempts/ });
 });
 
-t.test('records of streams that go nowhere are counted as rejected, logged once, and the run goes on', async (t) => {
+t.test('records of a stream that goes nowhere fail the run by default: no checkpoint passes over dropped data', async (t) => {
   const sim = await startSimulator(t);
-  const result = await write(sim, simConfig(sim, ['v2']), [record('mystery', { a: 1 }), record('mystery', { a: 2 }), event('a'), globalState(1)]);
+  const result = await write(sim, simConfig(sim, ['v2']), [event('a'), record('mystery', { a: 1 }), globalState(1)]);
+  t.equal(result.code, 2, 'config_error');
+  const messages = assertAirbyteMessages(t, result.stdout);
+  t.same(ofType(messages, 'STATE'), [], 'no state');
+  t.match(ofType(messages, 'TRACE')[0]?.trace.error, { failure_type: 'config_error', message: /Stream "mystery" is not routed to Rokt .* unrouted_streams is "fail"/ });
+});
+
+t.test('with unrouted_streams "reject", records of streams that go nowhere are counted as rejected, logged once, and the run goes on', async (t) => {
+  const sim = await startSimulator(t);
+  const result = await write(sim, simConfig(sim, ['v2'], { unrouted_streams: 'reject' }), [record('mystery', { a: 1 }), record('mystery', { a: 2 }), event('a'), globalState(1)]);
   t.equal(result.code, 0, result.stderr);
   const messages = assertAirbyteMessages(t, result.stdout);
   t.same(ofType(messages, 'STATE')[0]?.state.destinationStats, { recordCount: 1, rejectedRecordCount: 2 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { formatIssues } from '../config/load.js';
 import type { StreamKey } from '../protocol/airbyte-input.js';
+import { describeStream, StreamKeyMap } from './stream-key-map.js';
 
 const configuredStreamSchema = z.looseObject({
   stream: z.looseObject({
@@ -25,16 +26,25 @@ export function parseConfiguredCatalog(raw: unknown): ConfiguredCatalog {
   return result.data;
 }
 
-/** Streams are matched on (namespace, name), as the protocol says. */
-export function streamId(key: StreamKey): string {
-  return key.namespace ? `${key.namespace}.${key.name}` : key.name;
-}
-
 export function configuredStreamKey(stream: ConfiguredStream): StreamKey {
   return stream.stream.namespace ? { name: stream.stream.name, namespace: stream.stream.namespace } : { name: stream.stream.name };
 }
 
-/** The primary key as top-level column names; nested paths cannot name a column. */
-export function flatPrimaryKey(stream: ConfiguredStream): string[] {
-  return (stream.primary_key ?? []).filter((path) => path.length === 1).map((path) => path[0] as string);
+/**
+ * The catalog's streams by (namespace, name). A stream listed twice is refused: which entry should
+ * win is a guess, and a wrong guess sends rows to the wrong object.
+ */
+export function configuredStreamsByKey(catalog: ConfiguredCatalog | undefined): StreamKeyMap<ConfiguredStream> {
+  const streams = new StreamKeyMap<ConfiguredStream>();
+  for (const stream of catalog?.streams ?? []) {
+    const key = configuredStreamKey(stream);
+    if (streams.has(key)) throw new ConfigError(`The configured catalog lists ${describeStream(key)} more than once; list each stream once`);
+    streams.set(key, stream);
+  }
+  return streams;
+}
+
+/** The primary key as paths into the record (`[["id"], ["meta", "region"]]`); empty paths name nothing. */
+export function primaryKeyPaths(stream: ConfiguredStream): string[][] {
+  return (stream.primary_key ?? []).filter((path) => path.length > 0);
 }

@@ -63,15 +63,20 @@ export function parseEventTime(value: unknown): ParsedTime {
   if (Number.isNaN(ms) || check.getUTCDate() !== day || check.getUTCMonth() !== month || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 60) {
     return { ok: false, reason: 'eventTime is not a valid calendar date and time' };
   }
-  const utcMs = ms - offsetMinutes(zone) * 60_000;
-  return { ok: true, ms: utcMs };
+  const offset = offsetMinutes(zone);
+  if (offset === undefined) return { ok: false, reason: 'eventTime has an invalid UTC offset (hours 00-23, minutes 00-59)' };
+  return { ok: true, ms: ms - offset * 60_000 };
 }
 
-function offsetMinutes(zone: string): number {
+/** Minutes east of UTC, or undefined for an offset RFC 3339 does not allow (e.g. +25:00, +05:99). */
+function offsetMinutes(zone: string): number | undefined {
   if (zone === 'Z' || zone === 'z') return 0;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2));
+  if (hours > 23 || minutes > 59) return undefined;
+  return sign * (hours * 60 + minutes);
 }
 
 /** Below 1e11 a number is read as seconds (until year 5138), below 1e14 as milliseconds. */
@@ -82,26 +87,24 @@ function fromEpoch(value: number): ParsedTime {
   return { ok: false, reason: 'eventTime epoch value is too large for milliseconds (microseconds are not accepted)' };
 }
 
-/** Margins inside Rokt's limits, so a row still passes after hours of retries or a skewed clock. */
-const OLDEST_MARGIN_MS = 24 * 60 * 60 * 1000;
-const FUTURE_LIMIT_MS = 4 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * "18 months" is 546 to 550 days counted in calendar months (depending on the date), 547.5 or
+ * 547.875 days counted as 1.5 years, and 540 days counted as 30-day months. A fixed duration below
+ * the shortest of these is inside every reading on every date, so no server that reads it another
+ * way refuses a whole request for one event: 540 days, less a day kept for retries and clock skew.
+ */
+export const OLDEST_EVENT_AGE_MS = 539 * DAY_MS;
+/** Rokt allows 5 minutes ahead; one is kept for clock skew. */
+export const NEWEST_EVENT_LEAD_MS = 4 * 60 * 1000;
 
 export function eventTimeWindow(nowMs: number): { oldestMs: number; newestMs: number } {
-  const oldest = new Date(nowMs);
-  oldest.setUTCMonth(oldest.getUTCMonth() - 18);
-  return { oldestMs: oldest.getTime() + OLDEST_MARGIN_MS, newestMs: nowMs + FUTURE_LIMIT_MS };
-}
-
-/** The window moves by the millisecond but rows arrive by the thousand: reuse it for the same `now`. */
-let cachedWindow = { nowMs: Number.NaN, oldestMs: 0, newestMs: 0 };
-function windowAt(nowMs: number): { oldestMs: number; newestMs: number } {
-  if (cachedWindow.nowMs !== nowMs) cachedWindow = { nowMs, ...eventTimeWindow(nowMs) };
-  return cachedWindow;
+  return { oldestMs: nowMs - OLDEST_EVENT_AGE_MS, newestMs: nowMs + NEWEST_EVENT_LEAD_MS };
 }
 
 export function checkEventTimeWindow(ms: number, nowMs: number): string | undefined {
-  const { oldestMs, newestMs } = windowAt(nowMs);
-  if (ms < oldestMs) return 'eventTime is older than Rokt accepts (18 months)';
-  if (ms > newestMs) return 'eventTime is more than 5 minutes in the future';
+  if (ms < nowMs - OLDEST_EVENT_AGE_MS) return 'eventTime is older than Rokt accepts (18 months)';
+  if (ms > nowMs + NEWEST_EVENT_LEAD_MS) return 'eventTime is more than 5 minutes in the future';
   return undefined;
 }

@@ -24,7 +24,8 @@ const piiDescription = (what: string, rule: string, hashedName: string) =>
 
 export const CORE_EVENT_FIELDS = {
   clientEventId: 'Your unique id of the event, at most 36 characters; make it deterministic so a replayed row carries the same id.',
-  eventType: 'The event type, at most 128 characters, e.g. `conversion` (with `conversiontype`), `signup`.',
+  eventType:
+    'The event type, at most 128 characters, e.g. `conversion` (with `conversiontype`), `signup`. Optional: a row without one gets the config’s `event_type` (default `conversion`).',
   eventTime:
     'When the event happened: RFC 3339 with any offset (sent as UTC), or epoch seconds / milliseconds. Defaults to the time the row is processed. Rows older than 18 months or more than 5 minutes in the future are rejected.',
 } as const;

@@ -3,10 +3,13 @@ import {
   EVENT_FIELDS_BY_LOWER_NAME,
   METADATA_PREFIX,
   type EventField,
+  type PiiKind,
 } from './fields.js';
 import { checkEventTimeWindow, parseEventTime } from './event-time.js';
-import { hashPii, isSha256Hex, normalizeZip, sha256Hex } from './normalize.js';
+import type { StreamKey } from '../protocol/airbyte-input.js';
+import { hashPiiValue, isPlausibleEmail, isSha256Hex, normalizePiiValue, normalizeZip, sha256Hex } from './normalize.js';
 import { isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from './plan.js';
+import { namespaceOf } from './stream-key-map.js';
 
 export interface NameValue {
   name: string;
@@ -22,10 +25,15 @@ export interface RoktEvent {
   metaData?: NameValue[];
 }
 
+/** A primary-key column as its path into the record: `["id"]`, or `["meta", "region"]` for a nested one. */
+export type KeyPath = readonly string[];
+
 export interface EventPlan extends FieldPlan {
   hashPii: boolean;
-  /** Derive clientEventId from these source columns when the row carries none. Empty: never. */
-  idFromPrimaryKey: readonly string[];
+  /** Derive clientEventId from the values at these paths when the row carries none. Empty: never. */
+  idFromPrimaryKey: readonly KeyPath[];
+  /** The eventType of rows that have none (mapped or constant). Unset: such rows are rejected. */
+  defaultEventType?: string;
 }
 
 export interface MapEventInput {
@@ -89,10 +97,35 @@ function columnRule(plan: FieldPlan, rules: Map<string, ColumnRule>, column: str
   return result;
 }
 
-/** Same row, same id: a UUID-shaped (36-char) digest of the stream and the primary-key values. */
-export function deriveClientEventId(stream: string, keyValues: readonly unknown[]): string {
-  const hex = sha256Hex(JSON.stringify([stream, ...keyValues.map(toRoktString)]));
+export interface DerivedIdInput {
+  stream: StreamKey;
+  keyPaths: readonly KeyPath[];
+  /** The values at keyPaths, in the same order. */
+  keyValues: readonly unknown[];
+}
+
+/**
+ * Same row, same id: a UUID-shaped (36-char) digest of the stream identity, the key paths and the
+ * key values. An un-namespaced stream keyed by top-level columns hashes `[name, ...values]`, as
+ * earlier versions did, so its ids stay the same. Any other stream hashes an object naming its
+ * namespace, name and key paths first: the earlier form (strings only) can never equal it, and
+ * streams of one name in different namespaces, or keys differing only in nesting, never collide.
+ */
+export function deriveClientEventId({ stream, keyPaths, keyValues }: DerivedIdInput): string {
+  const namespace = namespaceOf(stream);
+  const identity = namespace === undefined && keyPaths.every((path) => path.length === 1) ? stream.name : { namespace: namespace ?? null, name: stream.name, key: keyPaths };
+  const hex = sha256Hex(JSON.stringify([identity, ...keyValues.map(toRoktString)]));
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The value at a path through nested objects; own properties only (a key `constructor` is data). */
+function valueAt(data: Record<string, unknown>, path: KeyPath): unknown {
+  let value: unknown = data;
+  for (const part of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
 }
 
 /**
@@ -140,16 +173,34 @@ class EventDraft {
       this.set(field.name, trimmed.toLowerCase());
       (this.explicitlyHashed ??= []).push(field.name);
     } else if (field.pii && field.hashedName) {
-      if (!hashPiiOn) {
-        this.set(field.name, value);
-        return undefined;
-      }
-      const digest = hashPii(field.pii, value);
+      if (!hashPiiOn) return this.addPlainPii({ kind: field.pii, name: field.name, hashedName: field.hashedName }, value);
+      const hashed = hashPiiValue(field.pii, value);
+      if (!hashed.ok) return hashed.reason;
+      const digest = hashed.digest;
       // An explicit …sha256 column wins over one computed from the plain column.
       if (digest !== undefined && !this.explicitlyHashed?.includes(field.hashedName)) this.set(field.hashedName, digest);
     } else {
       this.set(field.name, field.normalize === 'zip' ? normalizeZip(value) : value);
     }
+    return undefined;
+  }
+
+  /**
+   * hash_pii off: the value is sent as it is, but in Rokt's normalized form all the same (Rokt
+   * matches on that form, and a malformed email would make it refuse the whole request).
+   */
+  private addPlainPii({ kind, name, hashedName }: { kind: PiiKind; name: string; hashedName: string }, value: string): string | undefined {
+    const trimmed = value.trim();
+    if (isSha256Hex(trimmed)) {
+      // Already a digest: it goes under the hashed name, as with hashing on.
+      if (!this.explicitlyHashed?.includes(hashedName)) this.set(hashedName, trimmed.toLowerCase());
+      return undefined;
+    }
+    const normalized = normalizePiiValue(kind, value);
+    if (!normalized.ok) return normalized.reason;
+    if (normalized.normalized === '') return undefined;
+    if (kind === 'email' && !isPlausibleEmail(normalized.normalized)) return 'email is not a valid email address';
+    this.set(name, normalized.normalized);
     return undefined;
   }
 }
@@ -179,15 +230,18 @@ export function mapEventRecord({ data, plan, nowMs }: MapEventInput): Mapped<Rok
 
   let clientEventId = isEmptyValue(draft.clientEventId) ? undefined : toRoktString(draft.clientEventId);
   if (clientEventId === undefined && plan.idFromPrimaryKey.length > 0) {
-    const keyValues = plan.idFromPrimaryKey.map((column) => data[column]);
-    const missing = plan.idFromPrimaryKey.find((_, index) => isEmptyValue(keyValues[index]));
-    if (missing !== undefined) return reject('primary-key column is empty, so no clientEventId can be derived', missing);
-    clientEventId = deriveClientEventId(plan.stream, keyValues);
+    const keyPaths = plan.idFromPrimaryKey;
+    const keyValues = keyPaths.map((path) => valueAt(data, path));
+    const missing = keyPaths.find((_, index) => isEmptyValue(keyValues[index]));
+    if (missing !== undefined) return reject('primary-key value is empty, so no clientEventId can be derived', missing.join('.'));
+    clientEventId = deriveClientEventId({ stream: plan.stream, keyPaths, keyValues });
   }
   if (clientEventId === undefined) return reject('clientEventId is required', 'clientEventId');
   if (clientEventId.length > MAX_CLIENT_EVENT_ID) return reject(`clientEventId is longer than ${MAX_CLIENT_EVENT_ID} characters`, 'clientEventId');
-  if (isEmptyValue(draft.eventType)) return reject('eventType is required', 'eventType');
-  const eventType = toRoktString(draft.eventType);
+  // The row's (or a constant's) eventType wins over the configured default.
+  const rawEventType = isEmptyValue(draft.eventType) ? plan.defaultEventType : draft.eventType;
+  if (isEmptyValue(rawEventType)) return reject('eventType is required', 'eventType');
+  const eventType = toRoktString(rawEventType);
   if (eventType.length > MAX_EVENT_TYPE) return reject(`eventType is longer than ${MAX_EVENT_TYPE} characters`, 'eventType');
 
   let eventTime: string;

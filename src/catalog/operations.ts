@@ -18,7 +18,9 @@ function eventSchema(): Record<string, unknown> {
     type: 'object',
     description:
       'A Rokt event. Fields other than these are sent as custom attributes (objectData); a field named `metadata.<name>` is sent as a metaData entry. Names beginning with `rokt.` are reserved.',
-    required: ['clientEventId', 'eventType'],
+    // Data activation refuses a connection unless every required field is mapped from a source
+    // column, and it cannot map a constant: eventType falls back to the config's `event_type`.
+    required: ['clientEventId'],
     additionalProperties: true,
     properties,
   };

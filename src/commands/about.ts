@@ -3,7 +3,11 @@ import { connectionSpecification } from '../config/schema.js';
 
 export const TARGET_NAME = 'target-rokt';
 export const DESCRIPTION = 'Singer target for Rokt: rows become Rokt events (Event API) or custom audience members (Audience API).';
-export const CAPABILITIES = ['about', 'validate-records', 'batch'];
+/**
+ * What Meltano's meltano.yml schema lets a loader declare (its enum has no `validate-records`; record
+ * validation is the `validate_records` setting). meltano/meltano.yml lists the same.
+ */
+export const CAPABILITIES = ['about', 'batch'];
 export const ENV_PREFIX = 'TARGET_ROKT';
 
 /** The version in the nearest package.json above this file (dist/src/commands/ or the dist/bin/ bundle). */

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Router } from '../catalog/routes.js';
 import { withEnvironment } from '../config/env.js';
 import { parseConfig, readJsonFile } from '../config/load.js';
+import { assertOutputPathsWritable } from '../config/output-paths.js';
 import { configSecrets } from '../config/secrets.js';
 import { ConfigError } from '../errors.js';
 import { isObject } from '../protocol/json.js';
@@ -33,20 +34,26 @@ export async function runSinger(options: SingerRunOptions): Promise<void> {
     fileConfig = { ...fileConfig, ...content };
   }
   if (options.configPaths.length === 0 && !options.env[`${ENV_PREFIX}_ACCOUNT_ID`]) throw new ConfigError('Missing --config FILE');
-  const parsed = parseConfig(withEnvironment(fileConfig, { prefix: ENV_PREFIX, env: options.env }));
+  const parsed = parseConfig(withEnvironment(fileConfig, { prefix: ENV_PREFIX, env: options.env }), { onWarning: (message) => options.log('WARN', message) });
   const config = options.dryRun ? { ...parsed, dry_run: true } : parsed;
   options.setRedactor(new Redactor(configSecrets(config)));
+  // An unwritable output file must fail now, not after records were sent (a re-run would re-send them).
+  await assertOutputPathsWritable(config);
   const router = new Router(config, undefined, { keysFromInput: true });
   const counts = { invalidLines: 0 };
   const reader = new SingerReader({ router, validateRecords: config.validate_records, log: options.log, counts });
   const stop = new AbortController();
-  await runSync({
-    config,
-    router,
-    messages: reader.messages(readLineChunks(options.input, { signal: stop.signal })),
-    output: singerSyncOutput({ writer: options.writer, log: options.log }),
-    stopInput: () => stop.abort(),
-    inputCounts: counts,
-  });
-  await options.writer.flushed();
+  try {
+    await runSync({
+      config,
+      router,
+      messages: reader.messages(readLineChunks(options.input, { signal: stop.signal })),
+      output: singerSyncOutput({ writer: options.writer, log: options.log }),
+      stopInput: () => stop.abort(),
+      inputCounts: counts,
+    });
+  } finally {
+    // A fatal error still leaves the states Rokt fully acknowledged before it: they go out first.
+    await options.writer.flushed();
+  }
 }

@@ -1,6 +1,7 @@
 import { parseConfiguredCatalog } from '../catalog/configured-catalog.js';
 import { Router } from '../catalog/routes.js';
 import { loadConfig, readJsonFile } from '../config/load.js';
+import { assertOutputPathsWritable } from '../config/output-paths.js';
 import { configSecrets } from '../config/secrets.js';
 import { airbyteSyncMessages, airbyteSyncOutput } from '../protocol/airbyte-sync.js';
 import { readLineChunks } from '../protocol/lines.js';
@@ -9,8 +10,12 @@ import { runSync } from '../sync/run.js';
 import { flagValue, type CommandContext } from './context.js';
 
 export async function runWrite({ flags, output, stdin }: CommandContext): Promise<void> {
-  const config = await loadConfig(flagValue(flags, 'config'), { dryRun: flags.has('dry-run') });
+  const warnings: string[] = [];
+  const config = await loadConfig(flagValue(flags, 'config'), { dryRun: flags.has('dry-run'), onWarning: (message) => warnings.push(message) });
   output.setRedactor(new Redactor(configSecrets(config)));
+  for (const warning of warnings) await output.log('WARN', warning);
+  // Before any input is read: a file that fails only after data was sent would make every re-run send it again.
+  await assertOutputPathsWritable(config);
   const catalogPath = flagValue(flags, 'catalog');
   const catalog = catalogPath ? parseConfiguredCatalog(await readJsonFile(catalogPath, 'catalog')) : undefined;
   const router = new Router(config, catalog);

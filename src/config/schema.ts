@@ -1,21 +1,38 @@
 /**
  * The one source of truth for the connector's configuration: this zod schema produces the
  * printed spec (`connectionSpecification`), the runtime validation and the TypeScript type.
+ * Objects are not `.strict()`: a strict object prints `additionalProperties: false`, which Airbyte's
+ * spec rules forbid. Unknown keys are found by unknown-keys.ts instead (a typo is an error).
  */
 import { z } from 'zod';
+import type { KeyShape } from './unknown-keys.js';
+import { urlProblem, URL_PATTERN } from './url.js';
 
-/** https anywhere, plain http only to a loopback host (local testing and the simulator). */
-const URL_PATTERN = '^(https://[^\\s/]+|http://(127\\.[0-9.]+|localhost|\\[::1\\])(:[0-9]+)?)(/\\S*)?$';
-
-const apiUrl = (title: string, fallback: string, order: number, description: string) =>
+const apiUrl = (options: { title: string; fallback: string; order: number; description: string }) =>
   z
     .string()
-    .regex(new RegExp(URL_PATTERN), { message: 'must be an https:// URL (plain http is allowed only for 127.0.0.1, localhost or [::1])' })
-    .refine((value) => URL.canParse(value), { message: 'is not a valid URL' })
-    .default(fallback)
-    .meta({ title, description, order, examples: [fallback] });
+    .superRefine((value, ctx) => {
+      const problem = urlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(options.fallback)
+    .meta({
+      title: options.title,
+      description: options.description,
+      order: options.order,
+      examples: [options.fallback],
+      // Printed for Airbyte's form, which checks it as the user types; urlProblem says why in words.
+      pattern: URL_PATTERN,
+      pattern_descriptor: 'https://host[:port][/path], no ?query or #fragment',
+    });
 
 const secret = (meta: Record<string, unknown>) => z.string().min(1).optional().meta({ ...meta, airbyte_secret: true });
+
+/** A file the connector appends to; checked up front by output-paths.ts. Under Airbyte, /airbyte is writable. */
+const outputPath = (meta: { title: string; description: string; order: number; example: string }) => {
+  const { example, ...rest } = meta;
+  return z.string().min(1).optional().meta({ ...rest, examples: [example] });
+};
 
 /** A Rokt field name that a user may set: never one of Rokt's reserved `rokt.` names. */
 const fieldName = z
@@ -23,48 +40,80 @@ const fieldName = z
   .min(1)
   .refine((name) => !/^(metadata\.)?rokt\./i.test(name), { message: "names beginning with 'rokt.' are reserved by Rokt" });
 
-const constantValue = z.union([z.string(), z.number(), z.boolean()]);
+/**
+ * Hand-written configs may give numbers and booleans; Airbyte's form renders one type only, so the
+ * spec publishes a string (see connectionSpecification). Every value is sent to Rokt as a string.
+ */
+export const constantValueSchema = z
+  .union([z.string(), z.number(), z.boolean()])
+  .meta({ title: 'Value', description: 'The value every row of the stream gets for this field (a non-empty value in the row wins).', order: 1, examples: ['conversion', 'purchase', 'USD'] });
 
-export const streamBindingSchema = z
-  .object({
-    object: z.enum(['event', 'audience']).meta({ description: 'Which Rokt object the stream writes: `event` (Event API) or `audience` (Custom Audience API).' }),
-    columns: z
-      .record(z.string(), fieldName)
-      .default({})
-      .meta({
-        description:
-          'Renames source columns to Rokt field names (the names `discover` publishes), e.g. {"order_id": "clientEventId", "customer_email": "email"}. A destination name `metadata.<name>` sends the value as an event metaData entry. Columns whose name already is a Rokt field name need no entry.',
-      }),
-    constants: z
-      .record(fieldName, constantValue)
-      .default({})
-      .meta({ description: 'Fixed values for every row of the stream, by Rokt field name, e.g. {"eventType": "conversion", "conversiontype": "purchase"}. A value in the row wins over a constant.' }),
-    unmapped_columns: z
-      .enum(['drop', 'custom_attributes'])
-      .default('drop')
-      .meta({
-        description:
-          'What happens to columns that are neither renamed by `columns` nor a Rokt field name: `drop` them (default: nothing leaves by accident) or send them as event custom attributes.',
-      }),
-    client_event_id_from_primary_key: z
-      .boolean()
-      .default(false)
-      .meta({ description: 'Events: derive `clientEventId` from the primary key (same row, same id), so a replayed row carries the same id.' }),
-    primary_key: z
-      .array(z.string().min(1))
-      .optional()
-      .meta({ description: 'Source columns forming the primary key. Defaults to the catalog primary key (Airbyte) or `key_properties` (Singer).' }),
-    audience_name: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: 'Audiences: the list to add members to or remove them from, when the row has no `list` field. Defaults to the stream name.' }),
-    action: z
-      .enum(['include', 'exclude'])
-      .optional()
-      .meta({ description: 'Audiences: `include` adds members, `exclude` removes them. Defaults to the Airbyte destination sync mode (`append` = include, `soft_delete` = exclude), else include.' }),
-  })
-  .strict();
+const columnMapping = z.object({
+  column: z.string().min(1).meta({ title: 'Source column', description: 'The column name as the source sends it.', order: 0, examples: ['order_id', 'customer_email'] }),
+  field: fieldName.meta({
+    title: 'Rokt field',
+    description: 'The Rokt field name it becomes (as `discover` publishes them, e.g. clientEventId, email, amount), or `metadata.<name>` for an event metaData entry.',
+    order: 1,
+    examples: ['clientEventId', 'email', 'amount', 'metadata.channel'],
+  }),
+});
+
+const constantField = z.object({
+  field: fieldName.meta({ title: 'Rokt field', description: 'The Rokt field name, e.g. eventType or conversiontype.', order: 0, examples: ['eventType', 'conversiontype', 'currency'] }),
+  value: constantValueSchema,
+});
+
+export const streamBindingSchema = z.object({
+  stream: z.string().min(1).meta({ title: 'Stream', description: 'The source stream name, as the source sends it.', order: 0, examples: ['orders'] }),
+  namespace: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ title: 'Namespace', description: 'The stream namespace (schema), when the source has several streams of the same name. Unset: the binding applies to the stream of that name in any namespace.', order: 1 }),
+  object: z.enum(['event', 'audience']).meta({ title: 'Rokt object', description: 'Where the stream goes: `event` (Event API) or `audience` (Custom Audience API).', order: 2 }),
+  columns: z
+    .array(columnMapping)
+    .default([])
+    .meta({
+      title: 'Column mappings',
+      description:
+        'Renames source columns to Rokt field names (the names `discover` publishes), e.g. order_id → clientEventId, customer_email → email. A Rokt field `metadata.<name>` sends the value as an event metaData entry. Columns already named like a Rokt field need no entry.',
+      order: 3,
+    }),
+  constants: z
+    .array(constantField)
+    .default([])
+    .meta({ title: 'Constants', description: 'Fixed values for every row of the stream, by Rokt field name, e.g. conversiontype = purchase. A non-empty value in the row wins over a constant.', order: 4 }),
+  unmapped_columns: z
+    .enum(['drop', 'custom_attributes'])
+    .default('drop')
+    .meta({
+      title: 'Other columns',
+      description: 'Columns that are neither renamed by the column mappings nor a Rokt field name: `drop` them (default: nothing leaves by accident) or send them as event custom attributes.',
+      order: 5,
+    }),
+  client_event_id_from_primary_key: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'clientEventId from the primary key', description: 'Events: derive clientEventId from the primary key when the row has none (same row, same id), so a replayed row carries the same id.', order: 6 }),
+  primary_key: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ title: 'Primary key', description: 'Source columns forming the primary key. Defaults to the catalog primary key (Airbyte) or key_properties (Singer).', order: 7 }),
+  audience_name: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ title: 'Audience name', description: 'Audiences: the list to add members to or remove them from, when the row has no `list` field. Defaults to the stream name.', order: 8 }),
+  action: z
+    .enum(['include', 'exclude'])
+    .optional()
+    .meta({
+      title: 'Audience action',
+      description: 'Audiences: `include` adds members, `exclude` removes them. Defaults to the Airbyte destination sync mode (append = include, soft_delete = exclude), else include.',
+      order: 9,
+    }),
+});
 
 export const configSchema = z
   .object({
@@ -76,95 +125,103 @@ export const configSchema = z
       .meta({ title: 'Account ID', description: 'Your Rokt account ID (sent as `accountId`).', order: 0, examples: ['3067734276394312456'] }),
     public_key: z
       .string()
-      .regex(/^rpub-\S+$/, { message: "must start with 'rpub-'" })
+      .regex(/^rpub-\S+$/, { message: "must start with 'rpub-' and contain no spaces" })
       .optional()
-      .meta({ title: 'Public key', description: 'Rokt public key (`rpub-…`): Event API v2 and Audience API v3, with the secret key.', order: 1 }),
+      .meta({ title: 'Public key', description: 'Rokt public key (`rpub-…`): Event API v2 and Audience API v3, with the secret key.', order: 1, pattern_descriptor: 'rpub-…' }),
     secret_key: secret({ title: 'Secret key', description: 'Rokt secret key (`rsec-…`) belonging to the public key.', order: 2 }),
-    app_id: z.string().min(1).optional().meta({ title: 'App ID', description: 'Event API v1 app ID (OAuth client credentials), with the app secret. When set, events use v1.', order: 3 }),
+    app_id: secret({ title: 'App ID', description: 'Event API v1 app ID (OAuth client credentials), with the app secret. When set, events use v1.', order: 3 }),
     app_secret: secret({ title: 'App secret', description: 'Event API v1 app secret.', order: 4 }),
     api_key: secret({ title: 'Audience API key (legacy)', description: 'Legacy Custom Audience API 1.0 key. Used for audiences only when no public/secret key pair is set.', order: 5 }),
-    api_url: apiUrl('Event API URL', 'https://api.rokt.com', 6, 'Base URL of the Event API (and its OAuth token endpoint).'),
-    audience_api_url: apiUrl('Audience API URL', 'https://data.rokt.com', 7, 'Base URL of the Custom Audience API.'),
+    streams: z
+      .array(streamBindingSchema)
+      .default([])
+      .meta({
+        title: 'Stream bindings',
+        description:
+          'Which Rokt object each source stream goes to and how its columns map. Needed wherever Airbyte’s data activation does not run: a custom Docker image in Airbyte (the platform never calls `discover` for it), plain pipes, Singer/Meltano. A stream with no binding and no `destination_object_name` fails the run (see Unrouted streams).',
+        order: 6,
+        // Shown with the required fields: for a custom image this is the only way to route streams.
+        always_show: true,
+      }),
+    event_type: z
+      .string()
+      .min(1)
+      .max(128)
+      .default('conversion')
+      .meta({
+        title: 'Default event type',
+        description:
+          'The eventType of an event whose row has none (no eventType column, no constant). Rokt reserves `conversion` for conversions, which go with a `conversiontype` (e.g. purchase).',
+        order: 7,
+        examples: ['conversion', 'signup'],
+      }),
     hash_pii: z
       .boolean()
       .default(true)
       .meta({ title: 'Hash PII', description: 'Normalize and SHA-256-hash email, mobile, first/last name and IP address before sending, as Rokt asks. Values that already are 64-hex hashes pass through.', order: 8 }),
-    streams: z
-      .record(z.string(), streamBindingSchema)
-      .default({})
+    unrouted_streams: z
+      .enum(['fail', 'reject'])
+      .default('fail')
       .meta({
-        title: 'Stream bindings',
+        title: 'Unrouted streams',
         description:
-          'For pipelines without an Airbyte data-activation catalog (plain pipes, Singer/Meltano): which Rokt object each stream goes to and how its columns map, keyed by stream name.',
+          'Records of a stream that goes nowhere (no destination_object_name, no binding): `fail` stops the run before the checkpoint moves past them (default); `reject` counts them as rejected with a warning, goes on, and lets the checkpoint move past data that was never sent.',
         order: 9,
       }),
-    batch_size: z.number().int().min(1).max(100).default(100).meta({ title: 'Event batch size', description: 'Events per request (Rokt allows at most 100).', order: 10 }),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .meta({
+        title: 'Dry run',
+        description: 'Parse, validate, map, hash and batch everything, but never call Rokt: the request bodies go to the dry-run output file (or stderr) and no STATE is echoed.',
+        order: 10,
+      }),
+    dry_run_output_path: outputPath({ title: 'Dry-run output file', description: 'Where a dry run writes the request bodies it would send, one JSON line each (default: stderr).', order: 11, example: '/airbyte/dry-run.jsonl' }),
+    rejected_records_path: outputPath({ title: 'Rejected records file', description: 'Append each rejected row (PII hashed) with its reason to this JSONL file.', order: 12, example: '/airbyte/rejected.jsonl' }),
+    api_url: apiUrl({ title: 'Event API URL', fallback: 'https://api.rokt.com', order: 13, description: 'Base URL of the Event API (and its OAuth token endpoint).' }),
+    audience_api_url: apiUrl({ title: 'Audience API URL', fallback: 'https://data.rokt.com', order: 14, description: 'Base URL of the Custom Audience API.' }),
+    batch_size: z.number().int().min(1).max(100).default(100).meta({ title: 'Event batch size', description: 'Events per request (Rokt allows at most 100).', order: 15 }),
     audience_batch_size: z
       .number()
       .int()
       .min(1)
       .max(100000)
       .default(10000)
-      .meta({ title: 'Audience batch size', description: 'Identifiers per audience request.', order: 11 }),
-    concurrency: z.number().int().min(1).max(64).default(8).meta({ title: 'Concurrent requests', description: 'Requests in flight at once, events and audiences together.', order: 12 }),
-    max_retries: z.number().int().min(0).max(20).default(6).meta({ title: 'Max retries', description: 'Retries of one request after a 429, 5xx, timeout or connection error.', order: 13 }),
-    retry_max_seconds: z.number().min(1).max(3600).default(300).meta({ title: 'Max retry time (s)', description: 'Give up retrying one request after this long.', order: 14 }),
+      .meta({ title: 'Audience batch size', description: 'Identifiers per audience request.', order: 16 }),
+    concurrency: z.number().int().min(1).max(64).default(8).meta({ title: 'Concurrent requests', description: 'Requests in flight at once, events and audiences together.', order: 17 }),
+    max_retries: z.number().int().min(0).max(20).default(6).meta({ title: 'Max retries', description: 'Retries of one request after a 429, 5xx, timeout or connection error.', order: 18 }),
+    retry_max_seconds: z.number().min(1).max(3600).default(300).meta({ title: 'Max retry time (s)', description: 'Give up retrying one request after this long.', order: 19 }),
     retry_base_delay_ms: z
       .number()
       .int()
       .min(0)
       .max(60000)
       .default(1000)
-      .meta({ title: 'First retry delay (ms)', description: 'Backoff before the first retry; doubles each retry (with jitter, at most 30 s) unless Rokt sends Retry-After.', order: 15 }),
-    request_timeout_seconds: z.number().min(1).max(600).default(30).meta({ title: 'Request timeout (s)', description: 'Time allowed for one HTTP request before it is retried.', order: 16 }),
+      .meta({ title: 'First retry delay (ms)', description: 'Backoff before the first retry; doubles each retry (with jitter, at most 30 s) unless Rokt sends Retry-After.', order: 20 }),
+    request_timeout_seconds: z.number().min(1).max(600).default(30).meta({ title: 'Request timeout (s)', description: 'Time allowed for one HTTP request before it is retried.', order: 21 }),
     flush_interval_seconds: z
       .number()
       .min(1)
       .max(600)
       .default(30)
-      .meta({ title: 'Flush interval (s)', description: 'A partial batch is sent at the latest this long after its first row (a waiting STATE flushes at once).', order: 17 }),
-    unrouted_streams: z
-      .enum(['reject', 'fail'])
-      .default('reject')
-      .meta({
-        title: 'Unrouted streams',
-        description: 'Records of a stream that goes nowhere (not in the data-activation catalog, no binding): `reject` counts them as rejected with a warning and goes on; `fail` stops the run.',
-        order: 19,
-      }),
+      .meta({ title: 'Flush interval (s)', description: 'A partial batch is sent at the latest this long after its first row (a waiting STATE flushes at once).', order: 22 }),
     validate_records: z
       .boolean()
       .default(true)
-      .meta({ title: 'Validate records (Singer)', description: 'Singer mode: validate each record against its stream’s SCHEMA message; invalid records are rejected with the reason.', order: 20 }),
-    rejected_records_path: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ title: 'Rejected records file', description: 'Append each rejected row (PII hashed) with its reason to this JSONL file.', order: 18 }),
-    dry_run: z
-      .boolean()
-      .default(false)
-      .meta({
-        title: 'Dry run',
-        description: 'Parse, validate, map, hash and batch everything, but call Rokt never: the request bodies go to dry_run_output_path (or stderr) and no STATE is echoed.',
-        order: 21,
-      }),
-    dry_run_output_path: z.string().min(1).optional().meta({ title: 'Dry-run output file', description: 'Where a dry run writes the request bodies it would send, one JSON line each (default: stderr).', order: 22 }),
-    debug_log_path: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        title: 'API-call debug log',
-        description: 'Append every HTTP exchange with Rokt (time, URL, attempt, status, duration, headers with credentials redacted, bodies with identifiers hashed, which records) as one JSON line to this file.',
-        order: 23,
-      }),
-    debug_log_max_mb: z.number().min(1).max(10240).default(100).meta({ title: 'Debug log size (MB)', description: 'When the debug log reaches this size it is rotated to <path>.1.', order: 24 }),
+      .meta({ title: 'Validate records (Singer)', description: 'Singer mode: validate each record against its stream’s SCHEMA message; invalid records are rejected with the reason.', order: 23 }),
+    debug_log_path: outputPath({
+      title: 'API-call debug log',
+      description: 'Append every HTTP exchange with Rokt (time, URL, attempt, status, duration, headers with credentials redacted, bodies with identifiers hashed, which records) as one JSON line to this file.',
+      order: 24,
+      example: '/airbyte/rokt-debug.jsonl',
+    }),
+    debug_log_max_mb: z.number().min(1).max(10240).default(100).meta({ title: 'Debug log size (MB)', description: 'When the debug log reaches this size it is rotated to <path>.1.', order: 25 }),
     progress_interval_seconds: z
       .number()
       .min(1)
       .max(3600)
       .default(10)
-      .meta({ title: 'Progress interval (s)', description: 'How often `write` logs a progress line (rows read, accepted, rejected, in flight, retries, rows/s, oldest waiting state).', order: 25 }),
+      .meta({ title: 'Progress interval (s)', description: 'How often `write` logs a progress line (rows read, accepted, rejected, in flight, retries, rows/s, oldest waiting state).', order: 26 }),
   })
   .superRefine((config, ctx) => {
     if (config.public_key && !config.secret_key) ctx.addIssue({ code: 'custom', path: ['secret_key'], message: 'is required with public_key' });
@@ -174,10 +231,31 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** The settings the config and its bindings may hold, for finding unknown (and mistyped) keys. */
+export const CONFIG_KEY_SHAPE: KeyShape = {
+  keys: Object.keys(configSchema.shape),
+  lists: {
+    streams: {
+      keys: Object.keys(streamBindingSchema.shape),
+      lists: { columns: { keys: Object.keys(columnMapping.shape) }, constants: { keys: Object.keys(constantField.shape) } },
+    },
+  },
+};
 export type StreamBinding = z.output<typeof streamBindingSchema>;
 
 /** The JSON Schema published as `connectionSpecification`. */
 export function connectionSpecification(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(configSchema, {
+    target: 'draft-7',
+    io: 'input',
+    override: ({ zodSchema, jsonSchema }) => {
+      // Airbyte's form renders one type per field (anyOf is refused): publish the string form.
+      if (zodSchema === constantValueSchema) {
+        delete jsonSchema.anyOf;
+        jsonSchema.type = 'string';
+      }
+    },
+  }) as Record<string, unknown>;
   return { $schema: schema.$schema, title: 'Rokt Destination Spec', ...schema };
 }

@@ -1,4 +1,4 @@
-import { isObject, parseMessageLine } from './json.js';
+import { isObject, JsonLineError, parseMessageLine } from './json.js';
 
 export interface StreamKey {
   name: string;
@@ -6,8 +6,9 @@ export interface StreamKey {
 }
 
 export type AirbyteInput =
-  | { kind: 'record'; stream: StreamKey; data: Record<string, unknown> }
-  | { kind: 'state'; message: Record<string, unknown>; state: AirbyteStateShape }
+  | { kind: 'record'; stream: StreamKey; data: Record<string, unknown>; rejection?: { reason: string } }
+  /** `text`: the line as received; it is echoed from this text (see withStateMember). */
+  | { kind: 'state'; text: string; state: AirbyteStateShape }
   | { kind: 'stream_status'; stream: StreamKey; status: string }
   | { kind: 'ignored'; type: string }
   | { kind: 'invalid'; reason: string };
@@ -30,14 +31,15 @@ export function parseAirbyteLine(text: string): AirbyteInput {
   try {
     message = parseMessageLine(text, (parsed) => parsed.type === 'STATE');
   } catch (error) {
-    return { kind: 'invalid', reason: `not valid JSON (${(error as Error).message})` };
+    if (error instanceof JsonLineError) return { kind: 'invalid', reason: error.message };
+    throw error;
   }
   if (!isObject(message) || typeof message.type !== 'string') return { kind: 'invalid', reason: 'not an Airbyte message (no "type")' };
   switch (message.type) {
     case 'RECORD':
       return parseRecord(message.record);
     case 'STATE':
-      return parseState(message);
+      return parseState(message, text);
     case 'TRACE':
       return parseTrace(message.trace);
     default:
@@ -48,20 +50,27 @@ export function parseAirbyteLine(text: string): AirbyteInput {
 function parseRecord(record: unknown): AirbyteInput {
   if (!isObject(record)) return { kind: 'invalid', reason: 'RECORD without a "record" object' };
   if (typeof record.stream !== 'string' || record.stream === '') return { kind: 'invalid', reason: 'RECORD without a "stream" name' };
-  if (!isObject(record.data)) return { kind: 'invalid', reason: `RECORD of stream "${record.stream}" whose "data" is not an object` };
   const stream: StreamKey = typeof record.namespace === 'string' ? { name: record.stream, namespace: record.namespace } : { name: record.stream };
+  // A record of a known stream is always counted: one it cannot use is rejected, not skipped.
+  if (!isObject(record.data)) return { kind: 'record', stream, data: {}, rejection: { reason: `"data" is ${describeType(record.data)}, not an object` } };
   return { kind: 'record', stream, data: record.data };
 }
 
-function parseState(message: Record<string, unknown>): AirbyteInput {
+function describeType(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+function parseState(message: Record<string, unknown>, text: string): AirbyteInput {
   const state = message.state;
   if (!isObject(state)) return { kind: 'invalid', reason: 'STATE without a "state" object' };
   if (state.type === 'STREAM') {
     const stream = isObject(state.stream) ? streamKey(state.stream.stream_descriptor) : undefined;
     if (!stream) return { kind: 'invalid', reason: 'STREAM state without stream.stream_descriptor.name' };
-    return { kind: 'state', message, state: { scope: 'stream', stream } };
+    return { kind: 'state', text, state: { scope: 'stream', stream } };
   }
-  return { kind: 'state', message, state: { scope: 'global' } };
+  return { kind: 'state', text, state: { scope: 'global' } };
 }
 
 function parseTrace(trace: unknown): AirbyteInput {

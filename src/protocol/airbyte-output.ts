@@ -1,4 +1,3 @@
-import { stringify as losslessStringify } from 'lossless-json';
 import type { Failure } from '../errors.js';
 import { Redactor } from './redact.js';
 import { LineWriter } from './writer.js';
@@ -34,9 +33,9 @@ export class AirbyteOutput {
     return this.message({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error } });
   }
 
-  /** Echoes a STATE message losslessly: the message object comes from the lossless parser. */
-  state(message: unknown): Promise<void> {
-    return this.writer.writeLine(losslessStringify(message) ?? '');
+  /** Echoes a STATE line as given (the reader keeps its text, so every number survives). */
+  state(line: string): Promise<void> {
+    return this.writer.writeLine(line);
   }
 
   flushed(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { SyncMessage, SyncOutput, StateStats } from '../sync/messages.js';
 import type { AirbyteOutput } from './airbyte-output.js';
 import { parseAirbyteLine } from './airbyte-input.js';
+import { withStateMember } from './json.js';
 import type { InputLine } from './lines.js';
 
 const LOGGED_INVALID_LINES = 20;
@@ -33,9 +34,9 @@ function toSyncMessage({ number, text, replacedInvalidUtf8 }: InputLine, { outpu
   const parsed = parseAirbyteLine(text);
   switch (parsed.kind) {
     case 'record':
-      return { kind: 'record', stream: parsed.stream, data: parsed.data, line: number };
+      return { kind: 'record', stream: parsed.stream, data: parsed.data, line: number, ...(parsed.rejection ? { rejection: parsed.rejection } : {}) };
     case 'state':
-      return { kind: 'state', stream: parsed.state.scope === 'stream' ? parsed.state.stream : undefined, payload: parsed.message, line: number };
+      return { kind: 'state', stream: parsed.state.scope === 'stream' ? parsed.state.stream : undefined, payload: parsed.text, line: number };
     case 'stream_status':
       return parsed.status === 'COMPLETE' || parsed.status === 'INCOMPLETE' ? { kind: 'stream_complete', stream: parsed.stream } : undefined;
     case 'ignored': {
@@ -53,13 +54,12 @@ function toSyncMessage({ number, text, replacedInvalidUtf8 }: InputLine, { outpu
   }
 }
 
-/** STATE echo for Airbyte: the received message, lossless, with this window's destinationStats. */
+/** STATE echo for Airbyte: the received line, byte for byte, with this window's destinationStats. */
 export function airbyteSyncOutput(output: AirbyteOutput): SyncOutput {
   return {
     emitState(payload: unknown, stats: StateStats) {
-      const message = payload as { state: Record<string, unknown> };
-      message.state.destinationStats = { recordCount: stats.recordCount, rejectedRecordCount: stats.rejectedRecordCount };
-      return output.state(message);
+      const destinationStats = JSON.stringify({ recordCount: stats.recordCount, rejectedRecordCount: stats.rejectedRecordCount });
+      return output.state(withStateMember(payload as string, 'destinationStats', destinationStats));
     },
     log: (level, message) => output.log(level, message),
     progress: (line) => output.log('INFO', line),

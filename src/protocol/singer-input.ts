@@ -1,12 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { Router } from '../catalog/routes.js';
 import { InputError } from '../errors.js';
 import type { SyncMessage } from '../sync/messages.js';
-import { isObject, parseMessageLine } from './json.js';
+import { withApproximateNumbers } from './approximate-numbers.js';
+import { batchFilePath } from './batch-files.js';
+import { describeJsonError, isObject, parseMessageLine, rawMember } from './json.js';
 import { readLineChunks, type InputLine } from './lines.js';
+import { SingerSchemaCompiler } from './singer-schema.js';
 
 interface StreamSchema {
   keyProperties: string[];
@@ -29,7 +31,7 @@ const LOGGED_INVALID_LINES = 20;
  */
 export class SingerReader {
   private readonly schemas = new Map<string, StreamSchema>();
-  private readonly ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false });
+  private readonly compiler = new SingerSchemaCompiler();
   private readonly warned = new Set<string>();
 
   constructor(private readonly options: SingerReaderOptions) {}
@@ -62,8 +64,9 @@ export class SingerReader {
     let message: unknown;
     try {
       message = parseMessageLine(text, (parsed) => typeof parsed.type === 'string' && parsed.type.toUpperCase() === 'STATE');
-    } catch (error) {
-      this.invalidLine(number, `not valid JSON (${(error as Error).message})`);
+    } catch {
+      // describeJsonError says where and why, never which bytes (a line may hold PII).
+      this.invalidLine(number, describeJsonError(text));
       return undefined;
     }
     if (!isObject(message) || typeof message.type !== 'string') {
@@ -75,12 +78,14 @@ export class SingerReader {
       case 'SCHEMA':
         this.schema(message, number);
         break;
-      case 'RECORD':
-        into.push(this.record(message, number));
+      case 'RECORD': {
+        const record = this.record(message, number);
+        if (record) into.push(record);
         break;
+      }
       case 'STATE':
         if (!('value' in message)) this.invalidLine(number, 'STATE without a "value"');
-        else into.push({ kind: 'state', payload: message.value, line: number });
+        else into.push({ kind: 'state', payload: rawMember(text, 'value'), line: number }); // echoed from its text, byte for byte
         break;
       case 'BATCH':
         return message;
@@ -88,7 +93,7 @@ export class SingerReader {
         this.warnOnce(`activate:${String(message.stream)}`, 'INFO', `ACTIVATE_VERSION for stream "${String(message.stream)}" ignored: Rokt keeps no table versions to switch`);
         break;
       default:
-        this.warnOnce(`type:${message.type}`, 'WARN', `Messages of type "${message.type}" are not Singer messages this target uses; ignored (first at line ${number})`);
+        this.warnOnce(`type:${message.type}`, 'WARN', `Messages of type ${protocolName(message.type)} are not Singer messages this target uses; ignored (first at line ${number})`);
     }
     return undefined;
   }
@@ -105,9 +110,9 @@ export class SingerReader {
     let validate: ValidateFunction | undefined;
     if (this.options.validateRecords) {
       try {
-        validate = this.ajv.compile(schema);
+        validate = this.compiler.compile(schema);
       } catch (error) {
-        throw new InputError(`SCHEMA for stream "${stream}" (line ${line}) is not a usable JSON Schema: ${(error as Error).message}`);
+        throw new InputError(`SCHEMA for stream "${stream}" (line ${line}) is not a usable JSON Schema: ${schemaProblem(error)}`);
       }
     }
     this.schemas.set(stream, { keyProperties, validate });
@@ -116,20 +121,33 @@ export class SingerReader {
     this.options.router.route({ name: stream }, keyProperties);
   }
 
-  private record(message: Record<string, unknown>, line: number): SyncMessage {
+  /** A RECORD becomes a record of its stream, counted (rejected when unusable); without a stream it is an invalid line. */
+  private record(message: Record<string, unknown>, line: number): SyncMessage | undefined {
     const stream = message.stream;
-    if (typeof stream !== 'string') throw new InputError(`RECORD on line ${line} has no "stream"`);
-    if (!isObject(message.record)) throw new InputError(`RECORD on line ${line} of stream "${stream}" has no "record" object`);
+    if (typeof stream !== 'string' || stream === '') {
+      this.invalidLine(line, 'RECORD without a "stream"');
+      return undefined;
+    }
+    const schema = this.schemaOf(stream, line);
+    if (!isObject(message.record)) {
+      return { kind: 'record', stream: { name: stream }, data: {}, line, primaryKey: schema.keyProperties, rejection: { reason: 'record is not a JSON object' } };
+    }
     return this.toSyncRecord(stream, message.record, line);
   }
 
-  private toSyncRecord(stream: string, data: Record<string, unknown>, line: number): SyncMessage {
+  private schemaOf(stream: string, line: number): StreamSchema {
     const schema = this.schemas.get(stream);
     if (!schema) throw new InputError(`RECORD for stream "${stream}" on line ${line} arrived before the stream's SCHEMA`);
+    return schema;
+  }
+
+  private toSyncRecord(stream: string, data: Record<string, unknown>, line: number): SyncMessage {
+    const schema = this.schemaOf(stream, line);
     const missingKey = schema.keyProperties.find((key) => data[key] === undefined);
     if (missingKey !== undefined) throw new InputError(`Record on line ${line} of stream "${stream}" lacks the key property "${missingKey}"`);
     const base = { kind: 'record' as const, stream: { name: stream }, data, line, primaryKey: schema.keyProperties };
-    if (!schema.validate || schema.validate(data)) return base;
+    // Numbers kept exactly as written are checked by their nearest JS number; the record travels unchanged.
+    if (!schema.validate || schema.validate(withApproximateNumbers(data))) return base;
     const error = schema.validate.errors?.[0];
     const field = error?.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : undefined;
     // Ajv's messages name the rule, never the value, so no PII reaches the log.
@@ -142,33 +160,43 @@ export class SingerReader {
     const encoding = isObject(message.encoding) ? message.encoding : {};
     const compression = encoding.compression ?? 'none';
     if (encoding.format !== 'jsonl' || (compression !== 'gzip' && compression !== 'none')) {
-      throw new InputError(`BATCH on line ${line}: encoding ${JSON.stringify(encoding)} is not supported; this target reads jsonl batches, optionally gzip-compressed`);
+      throw new InputError(
+        `BATCH on line ${line}: encoding format ${protocolName(encoding.format)} with compression ${protocolName(compression)} is not supported; this target reads jsonl batches, optionally gzip-compressed`,
+      );
     }
     const manifest = Array.isArray(message.manifest) ? message.manifest : [];
-    for (const uri of manifest) {
-      if (typeof uri !== 'string' || !uri.startsWith('file://')) throw new InputError(`BATCH on line ${line}: only file:// manifest entries are supported, got ${JSON.stringify(uri)}`);
-      const file = createReadStream(fileURLToPath(uri));
+    for (const [index, uri] of manifest.entries()) {
+      const path = batchFilePath(uri);
+      if (path === undefined) throw new InputError(`BATCH on line ${line}: manifest entry ${index + 1} is not a local file:// URI; this target reads only local batch files`);
+      const file = createReadStream(path);
       const input = compression === 'gzip' ? file.pipe(createGunzip()) : file;
       file.on('error', (error) => input.destroy(error));
-      for await (const rows of readLineChunks(input)) {
-        const records: SyncMessage[] = [];
-        let failure: InputError | undefined;
-        for (const row of rows) {
-          let data: unknown;
-          try {
-            data = parseMessageLine(row.text, () => false);
-          } catch (error) {
-            failure = new InputError(`BATCH file ${uri} line ${row.number} is not valid JSON: ${(error as Error).message}`);
-            break;
+      // The file's own failure (missing, unreadable, not gzip), to report it by name and kind.
+      let fileError: NodeJS.ErrnoException | undefined;
+      input.on('error', (error: NodeJS.ErrnoException) => (fileError ??= error));
+      try {
+        for await (const rows of readLineChunks(input)) {
+          const records: SyncMessage[] = [];
+          let failure: InputError | undefined;
+          for (const row of rows) {
+            let data: unknown;
+            try {
+              data = parseMessageLine(row.text, () => false);
+            } catch {
+              failure = new InputError(`BATCH file ${path} line ${row.number}: ${describeJsonError(row.text)}`);
+              break;
+            }
+            if (!isObject(data)) {
+              failure = new InputError(`BATCH file ${path} line ${row.number} is not a JSON object`);
+              break;
+            }
+            records.push(this.toSyncRecord(stream, data, line));
           }
-          if (!isObject(data)) {
-            failure = new InputError(`BATCH file ${uri} line ${row.number} is not a JSON object`);
-            break;
-          }
-          records.push(this.toSyncRecord(stream, data, line));
+          if (records.length > 0) yield records;
+          if (failure) throw failure;
         }
-        if (records.length > 0) yield records;
-        if (failure) throw failure;
+      } catch (error) {
+        throw fileError ? batchReadError(fileError, { path, line }) : error;
       }
     }
   }
@@ -183,4 +211,25 @@ export class SingerReader {
     this.warned.add(key);
     this.options.log(level, message);
   }
+}
+
+/** Ajv's reason a schema does not compile, without quoting the schema's own strings (e.g. an unresolvable $ref). */
+function schemaProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  if (/^(can't resolve reference|no schema with key or ref)/.test(message)) return 'it refers ($ref) to a schema that is not inside it';
+  if (message.startsWith('schema is invalid:')) return message;
+  return 'Ajv cannot compile it';
+}
+
+/** A batch file that cannot be read (missing, unreadable, not gzip) is fatal, with a message naming the file. */
+function batchReadError(error: NodeJS.ErrnoException, where: { path: string; line: number }): InputError {
+  const code = error.code;
+  const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is a folder' : code?.startsWith('Z_') ? 'is not valid gzip data' : `cannot be read (${code ?? 'unknown error'})`;
+  return new InputError(`BATCH on line ${where.line}: the batch file ${where.path} ${reason}`);
+}
+
+/** A protocol word from the input (a message type, an encoding) for a log line: shown quoted when it looks like one, else only its kind. */
+function protocolName(value: unknown): string {
+  if (typeof value === 'string' && /^[\w.-]{1,40}$/.test(value)) return `"${value}"`;
+  return value === undefined ? 'unset' : `(a ${typeof value === 'string' ? 'string' : typeof value} that is not shown)`;
 }

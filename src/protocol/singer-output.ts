@@ -1,5 +1,6 @@
 import { stringify as losslessStringify } from 'lossless-json';
 import type { SyncOutput } from '../sync/messages.js';
+import { RawJson } from './json.js';
 import type { Redactor } from './redact.js';
 import type { LineWriter } from './writer.js';
 
@@ -22,7 +23,7 @@ export function singerSyncOutput(options: { writer: LineWriter; log: (level: Std
     redrawing = false;
   };
   return {
-    emitState: (payload) => options.writer.writeLine(losslessStringify(payload) ?? 'null'),
+    emitState: (payload) => options.writer.writeLine(payload instanceof RawJson ? payload.text : (losslessStringify(payload) ?? 'null')),
     log: async (level, message) => {
       endProgressLine();
       options.log(level, message);

@@ -1,5 +1,17 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+
+/** Waits for 'drain' or 'close' and removes both listeners either way (a slow reader must not pile them up). */
+function drainedOrClosed(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
 
 /**
  * The one writer of stdout: one line per call, in call order, awaiting 'drain' when the pipe is
@@ -19,7 +31,7 @@ export class LineWriter {
   writeLine(line: string): Promise<void> {
     this.pending = this.pending.then(async () => {
       if (this.closed || this.stream.destroyed) return;
-      if (!this.stream.write(line + '\n')) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+      if (!this.stream.write(line + '\n')) await drainedOrClosed(this.stream);
     });
     return this.pending;
   }

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the Rokt simulator standalone:
 //   node dist/src/simulator/cli.js [--port N] [--host 127.0.0.1] [--latency-ms N]
-// Prints one JSON line {"url", "credentials"} to stdout, logs one line per request to stderr,
-// and stops on SIGINT/SIGTERM.
+// Prints one JSON line to stdout: a connector config pointing at the simulator, ready to save and
+// use as is (`… > sim-config.json`). Logs its URL and one line per request to stderr, and stops on
+// SIGINT/SIGTERM.
 
 import { parseArgs } from 'node:util';
+import { simulatorConnectorConfig } from './connector-config.js';
 import { RoktSimulator, type RecordedRequest } from './server.js';
 
 const USAGE = 'usage: node dist/src/simulator/cli.js [--port N] [--host 127.0.0.1] [--latency-ms N]';
@@ -70,7 +72,13 @@ async function main(): Promise<void> {
   const simulator = new RoktSimulator({ latencyMs: options.latencyMs });
   simulator.on('request', (request: RecordedRequest) => process.stderr.write(`${describeRequest(request)}\n`));
   const url = await simulator.start({ port: options.port, host: options.host });
-  process.stdout.write(`${JSON.stringify({ url, credentials: simulator.credentials })}\n`);
+  const { config, warning } = simulatorConnectorConfig({ host: options.host, port: Number(new URL(url).port), credentials: simulator.credentials });
+  process.stdout.write(`${JSON.stringify(config)}\n`);
+  process.stderr.write(
+    `Rokt simulator listening on ${url}; Ctrl-C stops it. The JSON line on stdout is a connector config for it, to use as is: ` +
+      `redirect stdout to a file (… > sim-config.json), then run: node dist/bin/destination-rokt.mjs check --config sim-config.json\n`,
+  );
+  if (warning) process.stderr.write(`Warning: ${warning}\n`);
 
   const shutDown = (signal: NodeJS.Signals): void => {
     process.stderr.write(`${signal}: stopping the Rokt simulator\n`);

@@ -206,6 +206,11 @@ export class RoktSimulator extends EventEmitter {
     return new Set(this.#audienceLists.get(list));
   }
 
+  /** Answers held back by latency or a delay fault that have not been sent yet. */
+  get pendingAnswers(): number {
+    return this.#pendingAnswers.size;
+  }
+
   /** The current value of the global order counter shared by accepted events and audience ops. */
   acceptedOrder(): number {
     return this.#order;

@@ -20,6 +20,12 @@ export interface DeliveryTarget<I> {
 export interface DeliveryResult<I> {
   accepted: I[];
   rejected: { item: I; reason: string }[];
+  /**
+   * Delivered as far as can be known, without a verdict: an idempotent retry answered 409 (the
+   * earlier attempt landed but its answer was lost), so events Rokt refused in that lost answer
+   * cannot be told apart. Counted apart, never as verified.
+   */
+  unverified: I[];
 }
 
 export interface DeliveryContext {
@@ -65,7 +71,10 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
         ? await exchangeContext.run({ attempt: retry + 1, records: target.records?.(items) ?? {} }, () => target.send(items, requestKey))
         : await target.send(items, requestKey);
       const verdict = classifyStatus(response.status, { conflictMeansDelivered: target.conflictMeansDelivered });
-      if (verdict === 'delivered') return acceptedExcept(items, target.unprocessed?.(items, response));
+      if (verdict === 'delivered') {
+        if (response.status === 409) return { accepted: [], rejected: [], unverified: [...items] };
+        return acceptedExcept(items, target.unprocessed?.(items, response));
+      }
       if (verdict === 'split') return split(items, target, context, response);
       if (verdict === 'auth') {
         throw new FatalApiError(`Rokt refused the ${target.name} with ${describeRokt(response)}: check the credentials and account_id, and that they are allowed this API`, {
@@ -103,8 +112,8 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
 }
 
 function acceptedExcept<I>(items: readonly I[], unprocessed: Map<I, string> | undefined): DeliveryResult<I> {
-  if (!unprocessed || unprocessed.size === 0) return { accepted: [...items], rejected: [] };
-  const result: DeliveryResult<I> = { accepted: [], rejected: [] };
+  if (!unprocessed || unprocessed.size === 0) return { accepted: [...items], rejected: [], unverified: [] };
+  const result: DeliveryResult<I> = { accepted: [], rejected: [], unverified: [] };
   for (const item of items) {
     const reason = unprocessed.get(item);
     if (reason === undefined) result.accepted.push(item);
@@ -115,10 +124,10 @@ function acceptedExcept<I>(items: readonly I[], unprocessed: Map<I, string> | un
 
 /** Halves a refused request; a single refused item is rejected with Rokt's reason. */
 async function split<I>(items: readonly I[], target: DeliveryTarget<I>, context: DeliveryContext, response: ApiResponse): Promise<DeliveryResult<I>> {
-  if (items.length === 1) return { accepted: [], rejected: [{ item: items[0] as I, reason: `Rokt refused it: ${describeRokt(response)}` }] };
+  if (items.length === 1) return { accepted: [], rejected: [{ item: items[0] as I, reason: `Rokt refused it: ${describeRokt(response)}` }], unverified: [] };
   context.counters.splits += 1;
   const middle = Math.ceil(items.length / 2);
   const first = await deliver(items.slice(0, middle), target, context);
   const second = await deliver(items.slice(middle), target, context);
-  return { accepted: [...first.accepted, ...second.accepted], rejected: [...first.rejected, ...second.rejected] };
+  return { accepted: [...first.accepted, ...second.accepted], rejected: [...first.rejected, ...second.rejected], unverified: [...first.unverified, ...second.unverified] };
 }

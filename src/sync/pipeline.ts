@@ -1,44 +1,25 @@
 import { setImmediate as yieldToIo, setTimeout as sleepFor } from 'node:timers/promises';
-import { streamId } from '../catalog/configured-catalog.js';
-import { mapAudienceRecord, type AudienceAction, type IdentifierKey } from '../catalog/map-audience.js';
-import { mapEventRecord } from '../catalog/map-event.js';
+import { mapAudienceRecord } from '../catalog/map-audience.js';
+import { mapEventRecord, type EventPlan, type RoktEvent } from '../catalog/map-event.js';
+import { sha256Hex } from '../catalog/normalize.js';
 import type { Router, StreamRoute } from '../catalog/routes.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, InputError, InterruptedError } from '../errors.js';
 import type { AudienceTransport } from '../rokt/audience-api.js';
 import type { EventsTransport } from '../rokt/events-api.js';
 import type { RetryPolicy } from '../rokt/retry.js';
+import { AudienceChanges, type AudienceBatch } from './audience-changes.js';
 import { Batcher, type Batch } from './batcher.js';
 import { deliver, type DeliveryContext, type DeliveryTarget } from './deliver.js';
-import type { SyncMessage, SyncOutput } from './messages.js';
 import { exposedGc, HeapGovernor } from './heap-governor.js';
-import { hashedCopy, RunReport } from './report.js';
+import type { SyncMessage, SyncOutput } from './messages.js';
+import type { RecordInfo } from './records.js';
+import { hashedCopy } from './rejected-record.js';
+import { RunReport } from './report.js';
 import { RequestPool } from './request-pool.js';
-import { StateTracker, type RecordRef } from './state-tracker.js';
-import { audienceTarget, eventsTarget } from './targets.js';
-
-export interface RecordInfo {
-  ref: RecordRef;
-  streamId: string;
-  line: number;
-}
-
-export interface EventItem extends RecordInfo {
-  /**
-   * The event's JSON: text while it waits in a batch, then a view into the request body once that
-   * is built, so events in flight hold no second copy (see eventsBody).
-   */
-  json: string | Buffer;
-  /** UTF-8 length of `json`. */
-  bytes: number;
-  clientEventId: string;
-}
-
-/** One identifier in an audience request, and every record that asked for it (deduplicated). */
-export interface AudienceItem {
-  identifier: string;
-  records: RecordInfo[];
-}
+import { StateTracker } from './state-tracker.js';
+import { StreamRegistry, type StreamRef } from './streams.js';
+import { audienceTarget, eventsTarget, type EventItem } from './targets.js';
 
 export interface PipelineOptions {
   /** Messages in chunks (what one read of the input held): handled synchronously, awaiting only for a free request slot. */
@@ -58,14 +39,24 @@ export interface PipelineOptions {
 /** Rokt documents no byte limit; staying well under 1 MB keeps every request safe. */
 const MAX_EVENT_REQUEST_BYTES = 900_000;
 const MIN_TARGETING_LIST = 1000;
+/** Small-list warnings printed one by one; the rest are counted in one line. */
+const LOGGED_SMALL_LISTS = 20;
+/** Audience lists with unsent changes at once; beyond, the oldest is sent (flat memory with many lists). */
+const MAX_OPEN_AUDIENCE_LISTS = 1000;
+/**
+ * How long a waiting STATE lets its partial batch fill before it is sent anyway. Sources that
+ * checkpoint after every record would otherwise make every request carry one row; the STATE
+ * promise is unchanged (it still goes out only once its records are in Rokt).
+ */
+const STATE_LINGER_MS = 1000;
 /** Heap growth between forced full collections (when the process allows them). */
 const HEAP_BUDGET_BYTES = 16 * 1024 * 1024;
 /**
- * Messages handled between two turns of the event loop: answers that arrived meanwhile free their
- * slot within ~3 ms instead of after a whole input chunk (~10 ms), which at 50 ms latency is the
- * difference between 79% and 85% of the theoretical throughput (bench, concurrency 4).
+ * Messages handled between two turns of the event loop, so answers that arrived meanwhile free
+ * their slot promptly instead of after a whole input chunk (bench/README.md measures the effect).
  */
 const MESSAGES_PER_TURN = 32;
+const NESTED_TOO_DEEPLY = 'the record is nested too deeply to be sent';
 
 /**
  * The write engine shared by events and audiences, Airbyte and Singer: reads messages, maps and
@@ -75,16 +66,18 @@ const MESSAGES_PER_TURN = 32;
 export class WritePipeline {
   private readonly now: () => number;
   readonly report: RunReport;
-  private readonly tracker: StateTracker<unknown>;
+  private readonly streams = new StreamRegistry();
+  private readonly tracker: StateTracker<unknown, StreamRef>;
   private readonly eventBatches: Batcher<EventItem>;
-  private readonly audienceBatches: Batcher<AudienceItem>;
+  private readonly audienceChanges: AudienceChanges;
   private readonly pool: RequestPool;
   private readonly delivery: DeliveryContext;
   private readonly dispatches = new Set<Promise<void>>();
-  private readonly unroutedStreams = new Set<string>();
+  private readonly unroutedStreams = new Set<StreamRef>();
   private readonly heap = new HeapGovernor({ budgetBytes: HEAP_BUDGET_BYTES, collect: exposedGc() });
   private interruptedBy?: 'SIGTERM' | 'SIGINT';
   private eventsTarget?: DeliveryTarget<EventItem>;
+  private stateFlush?: NodeJS.Timeout;
 
   constructor(private readonly options: PipelineOptions) {
     const { config } = options;
@@ -92,7 +85,7 @@ export class WritePipeline {
     this.report = new RunReport({ log: (level, message) => void options.output.log(level, message), rejectedRecordsPath: config.rejected_records_path, now: this.now });
     this.tracker = new StateTracker(this.now);
     this.eventBatches = new Batcher({ maxItems: config.batch_size, maxBytes: MAX_EVENT_REQUEST_BYTES }, this.now);
-    this.audienceBatches = new Batcher({ maxItems: config.audience_batch_size, maxBytes: Number.POSITIVE_INFINITY }, this.now);
+    this.audienceChanges = new AudienceChanges({ maxItems: config.audience_batch_size, maxOpenLists: MAX_OPEN_AUDIENCE_LISTS, now: this.now });
     this.pool = new RequestPool(config.concurrency, () => options.stopInput());
     const policy: RetryPolicy = {
       maxRetries: config.max_retries,
@@ -124,7 +117,7 @@ export class WritePipeline {
 
   async run(): Promise<RunReport> {
     const flushEveryMs = this.options.config.flush_interval_seconds * 1000;
-    const timer = setInterval(() => this.dispatchAll(this.eventBatches.takeOlderThan(flushEveryMs), this.audienceBatches.takeOlderThan(flushEveryMs)), Math.min(1000, flushEveryMs));
+    const timer = setInterval(() => this.dispatchAll(this.eventBatches.takeOlderThan(flushEveryMs), this.audienceChanges.takeOlderThan(flushEveryMs)), Math.min(1000, flushEveryMs));
     timer.unref();
     const progress = setInterval(() => void this.options.output.progress(this.progressLine()), this.options.config.progress_interval_seconds * 1000);
     progress.unref();
@@ -150,22 +143,27 @@ export class WritePipeline {
         throw error;
       }
       if (this.interruptedBy) return await this.stopAfterInterrupt(this.interruptedBy);
-      if (this.pool.failure) throw this.pool.failure.error;
+      this.throwIfFailed();
       await this.finish();
       this.warnSmallTargetingLists();
       return this.report;
     } finally {
       clearInterval(timer);
       clearInterval(progress);
+      this.cancelStateFlush();
       await this.report.close();
     }
+  }
+
+  private throwIfFailed(): void {
+    if (this.pool.failure) throw this.pool.failure.error;
   }
 
   private progressLine(): string {
     let accepted = 0;
     let rejected = 0;
     for (const counts of this.report.streams.values()) {
-      accepted += counts.accepted;
+      accepted += counts.accepted + counts.acceptedUnverified;
       rejected += counts.rejected;
     }
     const read = this.tracker.recordsRegistered;
@@ -191,27 +189,43 @@ export class WritePipeline {
     );
   }
 
-  /** Returns a promise only when the message started requests and must wait for a free slot. */
+  /** Returns a promise only when the message must wait (a free request slot, an earlier audience change). */
   private handle(message: SyncMessage): Promise<void> | undefined {
     switch (message.kind) {
       case 'record':
         return this.handleRecord(message);
       case 'state':
-        this.tracker.addState(message.payload, { streamId: message.stream ? streamId(message.stream) : undefined });
-        // A waiting state flushes partial batches at once: the source's checkpoint should not
-        // wait for batches to fill.
-        return this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll()).then(() => this.emitReadyStates());
+        this.tracker.addState(message.payload, { stream: message.stream ? this.streams.get(message.stream) : undefined });
+        this.emitReadyStates();
+        if (this.tracker.pendingStates > 0) this.scheduleStateFlush();
+        return undefined;
       case 'stream_complete':
-        return this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
+        this.cancelStateFlush();
+        return this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceChanges.takeAll());
     }
   }
 
+  /** A waiting state sends the partial batches after STATE_LINGER_MS, unless they filled up by then. */
+  private scheduleStateFlush(): void {
+    if (this.stateFlush || (this.eventBatches.openBatches === 0 && this.audienceChanges.openLists === 0)) return;
+    this.stateFlush = setTimeout(() => {
+      this.stateFlush = undefined;
+      this.dispatchAll(this.eventBatches.takeAll(), this.audienceChanges.takeAll());
+    }, STATE_LINGER_MS);
+    // End of input sends everything anyway; this timer alone must not keep the process up.
+    this.stateFlush.unref();
+  }
+
+  private cancelStateFlush(): void {
+    clearTimeout(this.stateFlush);
+    this.stateFlush = undefined;
+  }
+
   private handleRecord(message: Extract<SyncMessage, { kind: 'record' }>): Promise<void> | undefined {
-    const id = streamId(message.stream);
-    const counts = this.report.stream(id);
+    const stream = this.streams.get(message.stream);
+    const counts = this.report.stream(stream);
     counts.received += 1;
-    const ref = this.tracker.registerRecord(id);
-    const info: RecordInfo = { ref, streamId: id, line: message.line };
+    const info: RecordInfo = { ref: this.tracker.registerRecord(stream), stream, line: message.line };
     const route = this.options.router.route(message.stream, message.primaryKey);
     if (!route) {
       this.rejectUnrouted(info);
@@ -219,79 +233,99 @@ export class WritePipeline {
     }
     counts.object = route.object;
     if (message.rejection) {
-      this.reject(info, { ...message.rejection, record: hashedCopy(message.data, route.plan) });
+      this.reject(info, { ...message.rejection, record: this.rejectedCopy(message.data, route.plan) });
       return undefined;
     }
-    const ready = route.object === 'event' ? this.addEvent(info, message.data, route) : this.addAudienceMember(info, message.data, route);
-    return ready ? this.dispatchAndWaitForSlots(ready[0], ready[1]) : undefined;
+    try {
+      return route.object === 'event' ? this.addEvent(info, message.data, route) : this.addAudienceMember(info, message.data, route);
+    } catch (error) {
+      // JSON of a value nested thousands deep overflows the stack: the row cannot be sent.
+      if (!(error instanceof RangeError)) throw error;
+      this.reject(info, { reason: NESTED_TOO_DEEPLY });
+      return undefined;
+    }
   }
 
-  private addEvent(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'event' }>): [Batch<EventItem>[], []] | undefined {
-    if (!this.options.events) throw new ConfigError(`Stream "${info.streamId}" sends events, but no Event API credentials are configured`);
+  /** The copy of a rejected row for the rejected-records file (only fields sent to Rokt, PII hashed). */
+  private rejectedCopy(data: Record<string, unknown>, plan: StreamRoute['plan']): Record<string, unknown> | undefined {
+    try {
+      return hashedCopy(data, plan);
+    } catch (error) {
+      if (error instanceof RangeError) return undefined;
+      throw error;
+    }
+  }
+
+  private addEvent(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'event' }>): Promise<void> | undefined {
+    if (!this.options.events) throw new ConfigError(`Stream "${info.stream.label}" sends events, but no Event API credentials are configured`);
     const mapped = mapEventRecord({ data, plan: route.plan, nowMs: this.now() });
     if (!mapped.ok) {
-      this.reject(info, { ...mapped.rejection, record: hashedCopy(data, route.plan) });
+      this.reject(info, { ...mapped.rejection, record: this.rejectedCopy(data, route.plan) });
       return undefined;
     }
     const json = JSON.stringify(mapped.value);
     const bytes = Buffer.byteLength(json);
     if (bytes > MAX_EVENT_REQUEST_BYTES) {
-      this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: hashedCopy(data, route.plan) });
+      this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: this.rejectedCopy(data, route.plan) });
       return undefined;
     }
-    const item: EventItem = { ref: info.ref, streamId: info.streamId, line: info.line, json, bytes, clientEventId: mapped.value.clientEventId };
+    const item: EventItem = { ref: info.ref, stream: info.stream, line: info.line, json, bytes, clientEventId: mapped.value.clientEventId, plan: route.plan };
     const ready = this.eventBatches.add('events', item, bytes + 1);
-    return ready.length ? [ready, []] : undefined;
+    return ready.length ? this.dispatchAndWaitForSlots(ready, []) : undefined;
   }
 
-  private addAudienceMember(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'audience' }>): [[], Batch<AudienceItem>[]] | undefined {
-    if (!this.options.audiences) throw new ConfigError(`Stream "${info.streamId}" writes audiences, but no Audience API credentials are configured`);
+  private addAudienceMember(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'audience' }>): Promise<void> | undefined {
+    if (!this.options.audiences) throw new ConfigError(`Stream "${info.stream.label}" writes audiences, but no Audience API credentials are configured`);
     const mapped = mapAudienceRecord({ data, plan: route.plan });
     if (!mapped.ok) {
-      this.reject(info, { ...mapped.rejection, record: hashedCopy(data, route.plan) });
+      this.reject(info, { ...mapped.rejection, record: this.rejectedCopy(data, route.plan) });
       return undefined;
     }
     const { list, action, key, identifier } = mapped.value;
-    const item: AudienceItem = { identifier, records: [info] };
-    const ready = this.audienceBatches.add(`${list}\u0000${action}\u0000${key}`, item, 0, {
-      key: identifier,
-      merge: (existing, duplicate) => existing.records.push(...duplicate.records),
-    });
-    return ready.length ? [[], ready] : undefined;
+    // The person, whatever identifier kind carries them: a plain (normalized) email or its SHA-256.
+    const change = { list, action, key, identifier, person: key === 'sha256s' ? identifier : sha256Hex(identifier), record: info };
+    const add = () => {
+      const ready = this.audienceChanges.add(change);
+      return ready.length ? this.dispatchAndWaitForSlots([], ready) : undefined;
+    };
+    const earlier = this.audienceChanges.conflict(change);
+    if (!earlier) return add();
+    // A request of the other action for this person is in flight: this change goes only after it.
+    return Promise.race([earlier, this.pool.failed]).then(() => (this.pool.failure ? undefined : add()));
   }
 
   private rejectUnrouted(info: RecordInfo): void {
     if (this.options.config.unrouted_streams === 'fail') {
-      throw new ConfigError(`Stream "${info.streamId}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding), and unrouted_streams is "fail"`);
+      throw new ConfigError(`Stream "${info.stream.label}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding), and unrouted_streams is "fail"`);
     }
-    if (!this.unroutedStreams.has(info.streamId)) {
-      this.unroutedStreams.add(info.streamId);
+    if (!this.unroutedStreams.has(info.stream)) {
+      this.unroutedStreams.add(info.stream);
       void this.options.output.log(
         'WARN',
-        `Stream "${info.streamId}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding): its records are counted as rejected and not sent`,
+        `Stream "${info.stream.label}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding): its records are counted as rejected and not sent`,
       );
     }
     this.reject(info, { reason: 'stream is not routed to Rokt' }, { quiet: true });
   }
 
   private reject(info: RecordInfo, rejection: { field?: string; reason: string; record?: unknown }, options: { quiet?: boolean } = {}): void {
-    this.report.rejected({ streamId: info.streamId, line: info.line, ...rejection }, options);
+    this.report.rejected({ stream: info.stream, line: info.line, ...rejection }, options);
     this.tracker.settle(info.ref, 'rejected');
     this.emitReadyStates();
   }
 
-  private accept(info: RecordInfo): void {
-    this.report.accepted(info.streamId);
+  private accept(info: RecordInfo, options: { verified: boolean } = { verified: true }): void {
+    this.report.accepted(info.stream, options);
     this.tracker.settle(info.ref, 'accepted');
   }
 
   /** Starts requests for ready batches, waiting for free slots: this is the backpressure on input. */
-  private async dispatchAndWaitForSlots(events: Batch<EventItem>[], audiences: Batch<AudienceItem>[]): Promise<void> {
+  private async dispatchAndWaitForSlots(events: Batch<EventItem>[], audiences: AudienceBatch[]): Promise<void> {
     this.dispatchAll(events, audiences);
     await Promise.all([...this.dispatches]);
   }
 
-  private dispatchAll(events: Batch<EventItem>[], audiences: Batch<AudienceItem>[]): void {
+  private dispatchAll(events: Batch<EventItem>[], audiences: AudienceBatch[]): void {
     for (const batch of events) this.dispatch(() => this.sendEvents(batch));
     for (const batch of audiences) this.dispatch(() => this.sendAudience(batch));
   }
@@ -310,20 +344,26 @@ export class WritePipeline {
     });
     const result = await deliver(batch.items, this.eventsTarget, this.delivery);
     for (const item of result.accepted) this.accept(item);
-    for (const { item, reason } of result.rejected) this.reject(item, { reason, record: JSON.parse(item.json.toString()) });
+    for (const item of result.unverified) this.accept(item, { verified: false });
+    for (const { item, reason } of result.rejected) this.reject(item, { reason, record: rejectedEventCopy(item) });
     this.emitReadyStates();
   }
 
-  private async sendAudience(batch: Batch<AudienceItem>): Promise<void> {
-    const [list, action, key] = batch.key.split('\u0000') as [string, AudienceAction, IdentifierKey];
-    const target = audienceTarget({ transport: this.options.audiences as AudienceTransport, list, action, key });
-    const result = await deliver(batch.items, target, this.delivery);
-    this.report.audienceMembersSent(list, action, result.accepted.length);
-    for (const item of result.accepted) for (const info of item.records) this.accept(info);
-    for (const { item, reason } of result.rejected) {
-      for (const info of item.records) this.reject(info, { reason, record: { list, action, [key]: item.identifier } });
+  private async sendAudience(batch: AudienceBatch): Promise<void> {
+    try {
+      const target = audienceTarget({ transport: this.options.audiences as AudienceTransport, batch });
+      const result = await deliver(batch.items, target, this.delivery);
+      this.report.audienceMembersSent(batch.list, batch.action, result.accepted.length);
+      for (const item of result.accepted) for (const info of item.records) this.accept(info);
+      for (const item of result.unverified) for (const info of item.records) this.accept(info, { verified: false });
+      for (const { item, reason } of result.rejected) {
+        const person = batch.key === 'sha256s' ? item.identifier : sha256Hex(item.identifier);
+        for (const info of item.records) this.reject(info, { reason, record: { list: batch.list, action: batch.action, emailsha256: person } });
+      }
+      this.emitReadyStates();
+    } finally {
+      this.audienceChanges.settled(batch);
     }
-    this.emitReadyStates();
   }
 
   private emitReadyStates(): void {
@@ -332,11 +372,14 @@ export class WritePipeline {
     }
   }
 
-  /** End of input: send everything, wait for every answer, emit the remaining states. */
+  /** End of input: send everything, wait for every answer, emit the remaining states; fails as soon as a request fails. */
   private async finish(): Promise<void> {
-    this.dispatchAll(this.eventBatches.takeAll(), this.audienceBatches.takeAll());
-    while (this.dispatches.size > 0) await Promise.all([...this.dispatches]);
-    await this.pool.drain();
+    this.cancelStateFlush();
+    this.dispatchAll(this.eventBatches.takeAll(), this.audienceChanges.takeAll());
+    while (this.dispatches.size > 0 && !this.pool.failure) await Promise.race([Promise.all([...this.dispatches]), this.pool.failed]);
+    this.throwIfFailed();
+    await Promise.race([this.pool.drain().catch(() => undefined), this.pool.failed]);
+    this.throwIfFailed();
     this.emitReadyStates();
     if (this.tracker.pendingStates > 0 || this.tracker.unsettledRecords > 0) {
       throw new Error(`Internal error: ${this.tracker.pendingStates} states and ${this.tracker.unsettledRecords} records still pending at the end of input`);
@@ -344,12 +387,32 @@ export class WritePipeline {
   }
 
   private warnSmallTargetingLists(): void {
-    for (const { list, action, members } of this.report.lists.values()) {
-      if (action !== 'include' || members >= MIN_TARGETING_LIST) continue;
+    const small = this.report.lists().filter(({ action, members }) => action === 'include' && members < MIN_TARGETING_LIST);
+    for (const { list, members } of small.slice(0, LOGGED_SMALL_LISTS)) {
       void this.options.output.log(
         'WARN',
         `Audience "${list}": ${members} members were added in this run. Rokt targets lists of at least ${MIN_TARGETING_LIST} people; if earlier runs already added members the list may be large enough (this counts only this run).`,
       );
     }
+    if (small.length > LOGGED_SMALL_LISTS) {
+      void this.options.output.log('WARN', `${small.length - LOGGED_SMALL_LISTS} more audiences got fewer than ${MIN_TARGETING_LIST} members in this run (the summary lists every audience).`);
+    }
   }
+}
+
+/**
+ * A rejected event as the rejected-records file shows it: its fields as a row under Rokt's names,
+ * through the same copy as rows rejected before sending (PII hashed whatever hash_pii says).
+ */
+function rejectedEventCopy(item: EventItem): Record<string, unknown> {
+  const event = JSON.parse(item.json.toString()) as RoktEvent;
+  const row = new Map<string, unknown>([
+    ['clientEventId', event.clientEventId],
+    ['eventType', event.eventType],
+    ['eventTime', event.eventTime],
+  ]);
+  for (const { name, value } of event.objectData) row.set(name, value);
+  for (const { name, value } of event.metaData ?? []) row.set(`metadata.${name}`, value);
+  const asSent: EventPlan = { ...item.plan, renames: new Map(), constants: [], keepUnknownColumns: true };
+  return hashedCopy(Object.fromEntries(row), asSent);
 }

@@ -1,19 +1,23 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { EVENT_FIELDS_BY_LOWER_NAME } from '../catalog/fields.js';
-import { hashPii } from '../catalog/normalize.js';
-import { isEmptyValue, toRoktString, type FieldPlan } from '../catalog/plan.js';
+import { stringify as losslessStringify } from 'lossless-json';
+import type { StreamRef } from './streams.js';
 
 export interface StreamCounts {
   /** The Rokt object the stream goes to; unset for streams routed nowhere. */
   object?: 'event' | 'audience';
   received: number;
   accepted: number;
+  /**
+   * Counted as delivered without a verdict seen: a v1 request whose answer was lost and whose retry
+   * got 409 (already received). Rokt may have refused some of its events in the lost answer.
+   */
+  acceptedUnverified: number;
   rejected: number;
   rejectedByReason: Map<string, number>;
 }
 
 export interface Rejected {
-  streamId: string;
+  stream: StreamRef;
   /** Input line of the record. */
   line: number;
   field?: string;
@@ -24,13 +28,21 @@ export interface Rejected {
 
 const LOGGED_PER_REASON = 5;
 
+/** An audience list's members sent in this run, by action. */
+interface ListCounts {
+  list: string;
+  action: string;
+  members: number;
+}
+
 /**
  * Counts what happened to every record, per stream and per audience list, reports rejections
  * without raw PII, and writes the optional rejected-records file.
  */
 export class RunReport {
-  readonly streams = new Map<string, StreamCounts>();
-  readonly lists = new Map<string, { list: string; action: string; members: number }>();
+  readonly streams = new Map<StreamRef, StreamCounts>();
+  /** By list name, then action: structured keys, since list names are data. */
+  private readonly listCounts = new Map<string, Map<string, ListCounts>>();
   readonly counters = { requests: 0, retries: 0, splits: 0 };
   invalidLines = 0;
   private readonly startedAt: number;
@@ -51,38 +63,48 @@ export class RunReport {
     return this.now() - this.startedAt;
   }
 
-  stream(streamId: string): StreamCounts {
-    let counts = this.streams.get(streamId);
+  stream(stream: StreamRef): StreamCounts {
+    let counts = this.streams.get(stream);
     if (!counts) {
-      counts = { received: 0, accepted: 0, rejected: 0, rejectedByReason: new Map() };
-      this.streams.set(streamId, counts);
+      counts = { received: 0, accepted: 0, acceptedUnverified: 0, rejected: 0, rejectedByReason: new Map() };
+      this.streams.set(stream, counts);
     }
     return counts;
   }
 
-  accepted(streamId: string, count = 1): void {
-    this.stream(streamId).accepted += count;
+  accepted(stream: StreamRef, options: { verified: boolean } = { verified: true }): void {
+    const counts = this.stream(stream);
+    if (options.verified) counts.accepted += 1;
+    else counts.acceptedUnverified += 1;
   }
 
   /** `quiet`: count only (the caller already said it once, e.g. for a stream routed nowhere). */
   rejected(rejection: Rejected, options: { quiet?: boolean } = {}): void {
-    const counts = this.stream(rejection.streamId);
+    const counts = this.stream(rejection.stream);
     counts.rejected += 1;
     const seen = (counts.rejectedByReason.get(rejection.reason) ?? 0) + 1;
     counts.rejectedByReason.set(rejection.reason, seen);
     if (options.quiet) return;
-    const where = `stream "${rejection.streamId}" line ${rejection.line}${rejection.field ? ` field ${rejection.field}` : ''}`;
+    const where = `stream "${rejection.stream.label}" line ${rejection.line}${rejection.field ? ` field ${rejection.field}` : ''}`;
     if (seen <= LOGGED_PER_REASON) {
       this.options.log('WARN', `Rejected ${where}: ${rejection.reason}${seen === LOGGED_PER_REASON ? ' (further rejections for this reason are only counted)' : ''}`);
     }
-    this.file?.write(JSON.stringify({ stream: rejection.streamId, line: rejection.line, field: rejection.field, reason: rejection.reason, record: rejection.record }) + '\n');
+    const { key } = rejection.stream;
+    // lossless: numbers in the record keep the text they came with.
+    this.file?.write(losslessStringify({ stream: key.name, ...(key.namespace === undefined ? {} : { namespace: key.namespace }), line: rejection.line, field: rejection.field, reason: rejection.reason, record: rejection.record }) + '\n');
   }
 
   audienceMembersSent(list: string, action: string, count: number): void {
-    const key = `${action}\u0000${list}`;
-    const entry = this.lists.get(key) ?? { list, action, members: 0 };
+    let byAction = this.listCounts.get(list);
+    if (!byAction) this.listCounts.set(list, (byAction = new Map()));
+    const entry = byAction.get(action) ?? { list, action, members: 0 };
     entry.members += count;
-    this.lists.set(key, entry);
+    byAction.set(action, entry);
+  }
+
+  /** Every (list, action) with the members sent in this run. */
+  lists(): ListCounts[] {
+    return [...this.listCounts.values()].flatMap((byAction) => [...byAction.values()]);
   }
 
   async close(): Promise<void> {
@@ -94,28 +116,36 @@ export class RunReport {
     const elapsedMs = Math.max(1, this.now() - this.startedAt);
     let received = 0;
     let accepted = 0;
+    let unverified = 0;
     let rejected = 0;
-    const streams: Record<string, unknown> = {};
-    const objects: Record<string, { received: number; accepted: number; rejected: number }> = {};
-    for (const [id, counts] of this.streams) {
+    const streams: [string, unknown][] = [];
+    const objects: Record<string, { received: number; accepted: number; accepted_unverified: number; rejected: number }> = {};
+    for (const [stream, counts] of this.streams) {
       received += counts.received;
       accepted += counts.accepted;
+      unverified += counts.acceptedUnverified;
       rejected += counts.rejected;
-      const object = (objects[counts.object ?? 'unrouted'] ??= { received: 0, accepted: 0, rejected: 0 });
+      const object = (objects[counts.object ?? 'unrouted'] ??= { received: 0, accepted: 0, accepted_unverified: 0, rejected: 0 });
       object.received += counts.received;
       object.accepted += counts.accepted;
+      object.accepted_unverified += counts.acceptedUnverified;
       object.rejected += counts.rejected;
-      streams[id] = {
-        received: counts.received,
-        accepted: counts.accepted,
-        rejected: counts.rejected,
-        rejected_by_reason: Object.fromEntries(counts.rejectedByReason),
-      };
+      streams.push([
+        stream.label,
+        {
+          received: counts.received,
+          accepted: counts.accepted,
+          accepted_unverified: counts.acceptedUnverified,
+          rejected: counts.rejected,
+          rejected_by_reason: Object.fromEntries(counts.rejectedByReason),
+        },
+      ]);
     }
     const rowsPerSecond = Math.round((received * 1000) / elapsedMs);
     const details = {
       received,
       accepted,
+      accepted_unverified: unverified,
       rejected,
       requests: this.counters.requests,
       retries: this.counters.retries,
@@ -124,24 +154,17 @@ export class RunReport {
       elapsed_seconds: Math.round(elapsedMs / 100) / 10,
       rows_per_second: rowsPerSecond,
       objects,
-      streams,
-      audience_lists: [...this.lists.values()],
+      // fromEntries: a stream named `__proto__` stays a plain key.
+      streams: Object.fromEntries(streams),
+      audience_lists: this.lists(),
     };
     const sentence =
       `Sync summary: ${received} records received, ${accepted} accepted by Rokt, ${rejected} rejected; ` +
+      (unverified
+        ? `${unverified} counted as delivered without Rokt's verdict (a lost answer, then 409 "already received": any of them Rokt refused in the lost answer cannot be known); `
+        : '') +
       `${this.counters.requests} requests, ${this.counters.retries} retries, ${details.elapsed_seconds} s (${rowsPerSecond} rows/s)` +
       (this.invalidLines ? `; ${this.invalidLines} input lines were not valid messages` : '');
     return { sentence, details };
   }
-}
-
-/** A copy of the row for the rejected-records file with PII columns hashed (never the raw values). */
-export function hashedCopy(data: Record<string, unknown>, plan: FieldPlan): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(data)) {
-    const target = (plan.renames.get(column) ?? column).toLowerCase();
-    const pii = EVENT_FIELDS_BY_LOWER_NAME.get(target)?.pii;
-    copy[column] = pii && !isEmptyValue(value) ? (hashPii(pii, toRoktString(value)) ?? '') : value;
-  }
-  return copy;
 }

@@ -11,6 +11,9 @@ export class RequestPool {
   private readonly waitingForRoom: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private firstFailure: { error: unknown } | undefined;
+  private signalFailure!: () => void;
+  /** Resolves at the first task failure: whoever waits on Rokt races it, so the run fails promptly. */
+  readonly failed = new Promise<void>((resolve) => (this.signalFailure = resolve));
 
   constructor(
     private readonly limit: number,
@@ -19,7 +22,8 @@ export class RequestPool {
   ) {}
 
   async start(task: () => Promise<void>): Promise<void> {
-    while (this.queued.length >= this.queueLimit) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    while (this.queued.length >= this.queueLimit && !this.firstFailure) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    if (this.firstFailure) return; // the run is failing: nothing new starts
     if (this.active < this.limit) this.run(task);
     else this.queued.push(task);
   }
@@ -31,6 +35,9 @@ export class RequestPool {
         if (this.firstFailure) return;
         this.firstFailure = { error };
         this.queued.length = 0;
+        // Nobody waits for other requests' retries once the run is failing.
+        for (const wake of this.waitingForRoom.splice(0)) wake();
+        this.signalFailure();
         this.onFailure(error);
       })
       .finally(() => {

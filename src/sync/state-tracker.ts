@@ -29,7 +29,8 @@ export interface PendingState<S> {
 
 const newWindow = (): Window => ({ received: 0, accepted: 0, rejected: 0 });
 
-export class StateTracker<S> {
+/** `K`: what identifies a stream (an object from StreamRegistry; never a string built from names). */
+export class StateTracker<S, K = unknown> {
   private nextSeq = 0;
   private lowWatermark = 0;
   /**
@@ -38,17 +39,17 @@ export class StateTracker<S> {
    */
   private settledRing = new Uint8Array(1024);
   private settledAhead = 0;
-  private readonly streamWindows = new Map<string, Window>();
+  private readonly streamWindows = new Map<K, Window>();
   private globalWindow = newWindow();
   private readonly pending: PendingState<S>[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  registerRecord(streamId: string): RecordRef {
-    let streamWindow = this.streamWindows.get(streamId);
+  registerRecord(stream: K): RecordRef {
+    let streamWindow = this.streamWindows.get(stream);
     if (!streamWindow) {
       streamWindow = newWindow();
-      this.streamWindows.set(streamId, streamWindow);
+      this.streamWindows.set(stream, streamWindow);
     }
     streamWindow.received += 1;
     this.globalWindow.received += 1;
@@ -84,11 +85,11 @@ export class StateTracker<S> {
    * Queues a state. A STREAM state closes its stream's window; a GLOBAL or LEGACY state closes the
    * window of all streams.
    */
-  addState(payload: S, scope: { streamId?: string }): void {
+  addState(payload: S, scope: { stream?: K }): void {
     let window: Window;
-    if (scope.streamId !== undefined) {
-      window = this.streamWindows.get(scope.streamId) ?? newWindow();
-      this.streamWindows.set(scope.streamId, newWindow());
+    if (scope.stream !== undefined) {
+      window = this.streamWindows.get(scope.stream) ?? newWindow();
+      this.streamWindows.set(scope.stream, newWindow());
     } else {
       window = this.globalWindow;
       this.globalWindow = newWindow();

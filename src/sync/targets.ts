@@ -1,15 +1,33 @@
-import type { AudienceAction, IdentifierKey } from '../catalog/map-audience.js';
+import type { EventPlan } from '../catalog/map-event.js';
 import type { AudienceTransport } from '../rokt/audience-api.js';
 import type { EventsTransport } from '../rokt/events-api.js';
 import type { ApiResponse } from '../rokt/http.js';
+import type { AudienceBatch, AudienceItem } from './audience-changes.js';
 import type { DeliveryTarget } from './deliver.js';
-import type { AudienceItem, EventItem, RecordInfo } from './pipeline.js';
+import type { RecordInfo } from './records.js';
 
-/** Input line numbers by stream: which records a request carries. */
+export interface EventItem extends RecordInfo {
+  /**
+   * The event's JSON: text while it waits in a batch, then a view into the request body once that
+   * is built, so events in flight hold no second copy (see eventsBody).
+   */
+  json: string | Buffer;
+  /** UTF-8 length of `json`. */
+  bytes: number;
+  clientEventId: string;
+  /** The stream's plan, to write a rejected event to the rejected-records file. */
+  plan: EventPlan;
+}
+
+/** Input line numbers by stream label: which records a request carries (for the debug log). */
 export function recordLines(records: readonly RecordInfo[]): Record<string, number[]> {
-  const lines: Record<string, number[]> = {};
-  for (const record of records) (lines[record.streamId] ??= []).push(record.line);
-  return lines;
+  const lines = new Map<string, number[]>();
+  for (const record of records) {
+    const numbers = lines.get(record.stream.label);
+    if (numbers) numbers.push(record.line);
+    else lines.set(record.stream.label, [record.line]);
+  }
+  return Object.fromEntries(lines);
 }
 
 /**
@@ -70,8 +88,9 @@ export function unprocessedEvents(items: readonly EventItem[], response: ApiResp
   return rejected;
 }
 
-export function audienceTarget(options: { transport: AudienceTransport; list: string; action: AudienceAction; key: IdentifierKey }): DeliveryTarget<AudienceItem> {
-  const { transport, list, action, key } = options;
+export function audienceTarget(options: { transport: AudienceTransport; batch: AudienceBatch }): DeliveryTarget<AudienceItem> {
+  const { transport } = options;
+  const { list, action, key } = options.batch;
   return {
     name: `Audience API ${transport.version} ${action} request for list "${list}"`,
     conflictMeansDelivered: false,

@@ -4,7 +4,8 @@ import { Ajv } from 'ajv';
 import type { Test } from 'tap';
 import { ROOT } from './cli.js';
 
-const schema = JSON.parse(readFileSync(join(ROOT, '../shared/airbyte/airbyte_protocol.schema.json'), 'utf8'));
+// A copy inside the repository (origin, version and license: test/fixtures/airbyte-protocol/README.md).
+const schema = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/airbyte-protocol/airbyte_protocol.schema.json'), 'utf8'));
 const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
 ajv.addSchema(schema, 'airbyte');
 const validateMessage = ajv.compile({ $ref: 'airbyte#/definitions/AirbyteMessage' });

@@ -1,9 +1,9 @@
+import { namespaceOf, StreamKeyMap, streamLabel } from '../catalog/stream-key-map.js';
 import type { StreamKey } from '../protocol/airbyte-input.js';
 
 /**
- * One object per stream, found by (namespace, name) structurally: stream `public.orders` and stream
- * `orders` in namespace `public` are two streams, and any name (`__proto__`, `constructor`) is
- * plain data. Everything per stream (state windows, counts) is keyed by this object.
+ * One object per stream (namespace, name): everything per stream (state windows, counts) is keyed
+ * by it, never by a string built from the names.
  */
 export interface StreamRef {
   readonly key: StreamKey;
@@ -12,25 +12,23 @@ export interface StreamRef {
 }
 
 export class StreamRegistry {
-  private readonly byNamespace = new Map<string | undefined, Map<string, StreamRef>>();
+  private readonly refs = new StreamKeyMap<StreamRef>();
   private readonly labels = new Set<string>();
 
   get(key: StreamKey): StreamRef {
-    const namespace = key.namespace || undefined;
-    let names = this.byNamespace.get(namespace);
-    if (!names) this.byNamespace.set(namespace, (names = new Map()));
-    let ref = names.get(key.name);
+    let ref = this.refs.get(key);
     if (!ref) {
-      ref = { key: namespace === undefined ? { name: key.name } : { name: key.name, namespace }, label: this.uniqueLabel(key.name, namespace) };
-      names.set(key.name, ref);
+      const namespace = namespaceOf(key);
+      ref = { key: namespace === undefined ? { name: key.name } : { name: key.name, namespace }, label: this.uniqueLabel(key) };
+      this.refs.set(key, ref);
     }
     return ref;
   }
 
   /** Two streams never share a label, even when one's name contains the other's namespace. */
-  private uniqueLabel(name: string, namespace: string | undefined): string {
-    let label = namespace === undefined ? name : `${namespace}.${name}`;
-    if (this.labels.has(label)) label = `${label} (namespace ${JSON.stringify(namespace ?? null)}, name ${JSON.stringify(name)})`;
+  private uniqueLabel(key: StreamKey): string {
+    let label = streamLabel(key);
+    if (this.labels.has(label)) label = `${label} (namespace ${JSON.stringify(namespaceOf(key) ?? null)}, name ${JSON.stringify(key.name)})`;
     this.labels.add(label);
     return label;
   }

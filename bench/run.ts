@@ -1,6 +1,8 @@
 // `npm run bench`: end-to-end throughput of the built CLI against the Rokt simulator, the floor
-// (the unavoidable work on the same rows), throughput under 50 ms latency, peak RSS at two sizes,
-// cold `spec` time, and a CPU profile of the connector. Prints a table and writes
+// (the unavoidable work on the same rows), throughput under 50 ms latency (adaptive against a fixed
+// concurrency of 8), the adaptive-concurrency scenarios (a rate limit, a cap on requests at once, a
+// queueing server, a capacity shift: bench/scenarios.ts), peak RSS at two sizes, cold `spec` time,
+// and a CPU profile of the connector. Prints a table and writes
 // bench/results/latest.json. See bench/README.md.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -11,8 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import split2 from 'split2';
+import type { LoadLimit } from '../src/simulator/limits.js';
 import { RoktSimulator } from '../src/simulator/server.js';
 import { analyzeProfile, formatProfile, type ProfileSummary } from './profile.js';
+import { judgeScenario, scenarioPlans, type ScenarioId, type ScenarioVerdict } from './scenarios.js';
 import { AUDIENCE_STREAM, benchCatalog, BIG_CURSOR, defaultBaseTime, GeneratedInput, LineGenerator, type Expected, type GenOptions } from './gen.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,7 +37,10 @@ const WORK = join(RESULTS, 'work');
 
 // ---------------------------------------------------------------- options
 
-const STEPS = ['sim', 'floor', 'zero', 'profile', 'latency', 'big', 'spec', 'http'] as const;
+const STEPS = ['sim', 'floor', 'zero', 'profile', 'latency', 'fixed', 'rate', 'slots', 'queue', 'shift', 'big', 'spec', 'http'] as const;
+const SCENARIO_STEPS: readonly ScenarioId[] = ['rate', 'slots', 'queue', 'shift'];
+/** The fixed concurrency the adaptive mode must not be slower than (scenario 5: no limit at all). */
+const FIXED_COMPARISON = 8;
 type Step = (typeof STEPS)[number];
 
 interface Options {
@@ -47,6 +54,8 @@ interface Options {
   repeat: number;
   specRuns: number;
   simLoadMs: number;
+  /** Length of a steady phase of the adaptive-concurrency scenarios (s). */
+  scenarioSeconds: number;
   httpRequests: number;
   concurrency?: number;
   batchSize?: number;
@@ -65,10 +74,11 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --rows N            rows for the zero-latency, floor and profile runs (default 100000)
   --big-rows N        rows for the second peak-RSS run (default 1000000; 0 skips it)
   --latency-ms N      simulator latency for the latency run (default 50)
-  --latency-rows N    event rows for the latency run (default 80000)
+  --latency-rows N    event rows for each latency run: zero and 50 ms adaptive, 50 ms fixed (default 80000)
+  --scenario-seconds N  length of a steady phase in the rate/slots/queue/shift scenarios (default 20)
   --audience-share F  share of audience rows in the mixed runs (default 0.2)
   --state-every N     a STATE after every N records (default 10000)
-  --repeat N          repetitions of the floor and zero-latency runs; the median is reported (default 3)
+  --repeat N          repetitions of the floor, zero-latency and latency runs; the median is reported (default 3)
   --spec-runs N       cold starts of \`spec\` and of \`node -e 0\` (default 10)
   --http-requests N   requests per client and round in the HTTP client cost step (default 1500)
   --concurrency N     connector concurrency (default: the connector's own default)
@@ -80,8 +90,10 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --node-flag FLAG    extra node flag for the connector (repeatable), e.g. --node-flag=--max-semi-space-size=8
   --cli FILE          the connector entrypoint to run (default dist/bin/destination-rokt.mjs, with the Node flags
                       of its #! line; for A/B runs of a patched build)
-  --only LIST         run only some steps: sim,floor,zero,profile,latency,big,spec,http (default: all)
-  --quick             smoke run (~30 s): 10k rows, 50k big rows, 8k latency rows, 1 repeat, 5 spec runs`;
+  --only LIST         run only some steps: sim,floor,zero,profile,latency,fixed,rate,slots,queue,shift,big,spec,http
+                      (default: all)
+  --quick             smoke run (< 1 min): 10k rows, 50k big rows, 10k latency rows, 5 s scenario phases and no
+                      shift scenario (its 10 s target needs longer phases), 1 repeat, 5 spec runs`;
 
 function parseOptions(argv: string[]): Options {
   const quick = argv.includes('--quick');
@@ -89,13 +101,14 @@ function parseOptions(argv: string[]): Options {
     rows: quick ? 10_000 : 100_000,
     bigRows: quick ? 50_000 : 1_000_000,
     latencyMs: 50,
-    latencyRows: quick ? 8_000 : 80_000,
+    latencyRows: quick ? 10_000 : 80_000,
     audienceShare: 0.2,
     stateEvery: 10_000,
     seed: 42,
     repeat: quick ? 1 : 3,
     specRuns: quick ? 5 : 10,
     simLoadMs: quick ? 500 : 2000,
+    scenarioSeconds: quick ? 5 : 20,
     httpRequests: quick ? 300 : 1500,
     profile: true,
     big: true,
@@ -109,6 +122,7 @@ function parseOptions(argv: string[]): Options {
     '--big-rows': 'bigRows',
     '--latency-ms': 'latencyMs',
     '--latency-rows': 'latencyRows',
+    '--scenario-seconds': 'scenarioSeconds',
     '--audience-share': 'audienceShare',
     '--state-every': 'stateEvery',
     '--seed': 'seed',
@@ -367,12 +381,29 @@ interface ConnectorRun {
   warnings: string[];
   problems: string[];
   profile?: string;
+  /** The `concurrency` figures of the connector's summary. */
+  concurrency?: Record<string, unknown>;
 }
 
-async function runConnector(options: Options, run: { label: string; rows: number; audienceShare: number; latencyMs: number; profileDir?: string }): Promise<ConnectorRun> {
+interface RunPlan {
+  label: string;
+  rows: number;
+  audienceShare: number;
+  latencyMs: number;
+  profileDir?: string;
+  /** Settings that differ from the connector's defaults (e.g. a fixed concurrency). */
+  config?: Record<string, unknown>;
+  /** A load limit on the simulator (answers 429 are then expected, not a failure). */
+  limit?: LoadLimit;
+  /** Started once the connector is spawned; returns a stop function. */
+  during?: (limit: LoadLimit, now: () => number) => () => void;
+}
+
+async function runConnector(options: Options, run: RunPlan): Promise<ConnectorRun> {
   progress(`${run.label}: ${run.rows} rows, latency ${run.latencyMs} ms${run.profileDir ? ', --cpu-prof' : ''}`);
   const sim = new RoktSimulator({ latencyMs: run.latencyMs });
   const url = await sim.start();
+  if (run.limit) sim.setLoadLimit(run.limit);
   const accounting = new SimAccounting(sim, run.latencyMs);
   const c = sim.credentials;
   const config: Record<string, unknown> = {
@@ -383,6 +414,7 @@ async function runConnector(options: Options, run: { label: string; rows: number
     audience_api_url: url,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.batchSize !== undefined ? { batch_size: options.batchSize } : {}),
+    ...run.config,
   };
   const configFile = join(WORK, 'config.json');
   const catalogFile = join(WORK, 'catalog.json');
@@ -420,7 +452,10 @@ async function runConnector(options: Options, run: { label: string; rows: number
   };
 
   const args = [...shippedNodeFlags(CLI), ...options.nodeFlags, ...(run.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${run.profileDir}`] : []), CLI, 'write', '--config', configFile, '--catalog', catalogFile];
+  const limit = run.limit;
+  const stopDuring = limit && run.during?.(limit, () => performance.now());
   const result = await runChild({ args, gen: genOptions(options, run.rows, run.audienceShare), statsFile: join(WORK, 'exit-stats.json'), onLine });
+  stopDuring?.();
   accounting.stop();
   await sim.stop();
 
@@ -451,7 +486,7 @@ async function runConnector(options: Options, run: { label: string; rows: number
   if (expected.audienceRows > 0 && sim.audienceMembers(AUDIENCE_STREAM).size !== (expected.audienceByList[AUDIENCE_STREAM] ?? 0)) {
     problems.push(`list "${AUDIENCE_STREAM}" has ${sim.audienceMembers(AUDIENCE_STREAM).size} members; expected ${expected.audienceByList[AUDIENCE_STREAM] ?? 0}`);
   }
-  const badStatuses = Object.entries(accounting.statuses).filter(([status]) => !/^2\d\d$/.test(status));
+  const badStatuses = Object.entries(accounting.statuses).filter(([status]) => !/^2\d\d$/.test(status) && !(run.limit && status === '429'));
   if (badStatuses.length) problems.push(`simulator answered ${badStatuses.map(([s, n]) => `${n}× ${s}`).join(', ')}`);
 
   const stats = result.stats;
@@ -487,6 +522,7 @@ async function runConnector(options: Options, run: { label: string; rows: number
     warnings,
     problems,
     profile,
+    concurrency: summary?.concurrency as Record<string, unknown> | undefined,
   };
   progress(`  ${out.rowsPerSecond} rows/s, ${out.wallMs} ms, peak RSS ${out.peakRssMiB} MiB${problems.length ? `, PROBLEMS: ${problems.join('; ')}` : ', all rows and states accounted for'}`);
   return out;
@@ -673,6 +709,8 @@ async function main(): Promise<void> {
   const steps = new Set<Step>((options.only as Step[] | undefined) ?? STEPS);
   if (!options.profile) steps.delete('profile');
   if (!options.big) steps.delete('big');
+  // Settling within 10 s after a capacity change cannot be judged with the short phases of a smoke run.
+  if (options.quick && !options.only) steps.delete('shift');
   const defaults = connectorDefaults();
   const concurrency = options.concurrency ?? defaults.concurrency;
   const batchSize = options.batchSize ?? defaults.batchSize;
@@ -704,9 +742,42 @@ async function main(): Promise<void> {
       writeFileSync(join(RESULTS, 'profile-summary.txt'), formatProfile(profile) + '\n');
     }
   }
-  const latency = steps.has('latency')
-    ? await runConnector(options, { label: `latency ${options.latencyMs} ms (events only)`, rows: options.latencyRows, audienceShare: 0, latencyMs: options.latencyMs })
-    : undefined;
+  // Events only, measured over the sending window: the zero-latency run is what this CPU can do with
+  // the same rows, the bound of the latency target when it is below concurrency × batch / latency.
+  // The three runs are interleaved `--repeat` times and compared by their medians: other work on
+  // the machine then disturbs all three alike.
+  const latencyZeroRuns: ConnectorRun[] = [];
+  const latencyRuns: ConnectorRun[] = [];
+  const fixedRuns: ConnectorRun[] = [];
+  for (let i = 0; i < Math.max(1, options.repeat); i += 1) {
+    if (steps.has('latency')) {
+      latencyZeroRuns.push(await runConnector(options, { label: `zero latency (events only) #${i + 1}`, rows: options.latencyRows, audienceShare: 0, latencyMs: 0 }));
+      latencyRuns.push(await runConnector(options, { label: `latency ${options.latencyMs} ms (events only) #${i + 1}`, rows: options.latencyRows, audienceShare: 0, latencyMs: options.latencyMs }));
+    }
+    if (steps.has('fixed')) {
+      fixedRuns.push(
+        await runConnector(options, {
+          label: `latency ${options.latencyMs} ms, fixed concurrency ${FIXED_COMPARISON} #${i + 1}`,
+          rows: options.latencyRows,
+          audienceShare: 0,
+          latencyMs: options.latencyMs,
+          config: { concurrency: FIXED_COMPARISON, concurrency_mode: 'fixed' },
+        }),
+      );
+    }
+  }
+  const medianRun = (runs: ConnectorRun[]) => [...runs].sort((a, b) => (a.windowRowsPerSecond ?? a.rowsPerSecond) - (b.windowRowsPerSecond ?? b.rowsPerSecond))[Math.floor(runs.length / 2)];
+  const latencyZero = medianRun(latencyZeroRuns);
+  const latency = medianRun(latencyRuns);
+  const fixed = medianRun(fixedRuns);
+  const scenarios: { id: ScenarioId; label: string; run: ConnectorRun; verdict: ScenarioVerdict }[] = [];
+  for (const plan of scenarioPlans(options.scenarioSeconds).filter((candidate) => steps.has(candidate.id))) {
+    const limit = plan.limit(performance.now());
+    const run = await runConnector(options, { label: `scenario ${plan.id}`, rows: plan.rows, audienceShare: 0, latencyMs: plan.latencyMs, limit, during: plan.during });
+    const verdict = judgeScenario(plan, limit);
+    progress(`  ${plan.label}: ${verdict.server}; connector: ${verdict.measured}\n  answers/refusals per second: ${verdict.timeline}`);
+    scenarios.push({ id: plan.id, label: plan.label, run, verdict });
+  }
   const big = steps.has('big') ? await runConnector(options, { label: `zero latency, ${options.bigRows} rows`, rows: options.bigRows, audienceShare: options.audienceShare, latencyMs: 0 }) : undefined;
   const spec = steps.has('spec') ? measureSpec(options.specRuns) : undefined;
   const httpCost = steps.has('http') ? await measureHttpCost(options, concurrency) : undefined;
@@ -719,10 +790,16 @@ async function main(): Promise<void> {
   const smallPeak = zero.length ? Math.max(...zero.map((r) => r.peakRssMiB ?? 0)) : undefined;
   const ratio = floorRowsPerSecond && connectorRowsPerSecond ? connectorRowsPerSecond / floorRowsPerSecond : undefined;
   const theoretical = (concurrency * batchSize * 1000) / Math.max(1, options.latencyMs);
-  // The latency target is about keeping `concurrency` requests busy: measured over the sending window
-  // (first request to last answer), so process start-up (~0.3-0.5 s here) does not count against it.
-  const latencyRowsPerSecond = latency ? (latency.windowRowsPerSecond ?? latency.rowsPerSecond) : undefined;
-  const latencyShare = latencyRowsPerSecond !== undefined ? latencyRowsPerSecond / theoretical : undefined;
+  // Latency runs are measured over the sending window (first request to last answer), so process
+  // start-up does not count against them. The bound is the lower of what `concurrency` requests
+  // can carry at this latency and what the connector does on this CPU with no latency at all.
+  const windowRate = (run: ConnectorRun | undefined) => (run ? (run.windowRowsPerSecond ?? run.rowsPerSecond) : undefined);
+  const latencyRowsPerSecond = windowRate(latency);
+  const cpuBound = windowRate(latencyZero);
+  const latencyBound = cpuBound !== undefined && cpuBound < theoretical ? { rowsPerSecond: cpuBound, which: 'zero-latency throughput (CPU)' } : { rowsPerSecond: theoretical, which: `${concurrency}×${batchSize}/${options.latencyMs} ms` };
+  const latencyShare = latencyRowsPerSecond !== undefined ? latencyRowsPerSecond / latencyBound.rowsPerSecond : undefined;
+  const fixedRowsPerSecond = windowRate(fixed);
+  const adaptiveVsFixed = latencyRowsPerSecond !== undefined && fixedRowsPerSecond ? latencyRowsPerSecond / fixedRowsPerSecond : undefined;
 
   // ---- targets (measured, not asserted)
   const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
@@ -731,12 +808,21 @@ async function main(): Promise<void> {
   if (ratio !== undefined) targets.push({ name: 'CPU path vs floor', goal: 'connector ≥ 50% of floor rows/s', measured: `${round(ratio * 100, 1)}%`, pass: ratio >= 0.5 });
   if (latencyShare !== undefined) {
     targets.push({
-      name: `${options.latencyMs} ms latency vs theoretical`,
-      goal: `≥ 85% of ${concurrency}×${batchSize}/${options.latencyMs} ms = ${round(theoretical)} rows/s`,
+      name: `${options.latencyMs} ms latency vs its bound`,
+      goal: `≥ 85% of min(${concurrency}×${batchSize}/${options.latencyMs} ms = ${round(theoretical)}, zero latency ${cpuBound ?? '–'}) rows/s: ${latencyBound.which}`,
       measured: `${round(latencyShare * 100, 1)}%`,
       pass: latencyShare >= 0.85,
     });
   }
+  if (adaptiveVsFixed !== undefined) {
+    targets.push({
+      name: `no limit, ${options.latencyMs} ms: adaptive vs fixed ${FIXED_COMPARISON}`,
+      goal: '≥ 95%',
+      measured: `${round(adaptiveVsFixed * 100, 1)}% (${latencyRowsPerSecond} vs ${fixedRowsPerSecond} rows/s)`,
+      pass: adaptiveVsFixed >= 0.95,
+    });
+  }
+  for (const scenario of scenarios) targets.push(...scenario.verdict.targets);
   if (smallPeak !== undefined) targets.push({ name: `peak RSS at ${label(options.rows)} rows`, goal: rssGoal, measured: `${smallPeak} MiB`, pass: smallPeak > 0 && smallPeak <= 150 * MB_IN_MIB });
   if (big?.peakRssMiB !== undefined) {
     targets.push({ name: `peak RSS at ${label(options.bigRows)} rows`, goal: rssGoal, measured: `${big.peakRssMiB} MiB`, pass: big.peakRssMiB <= 150 * MB_IN_MIB });
@@ -750,7 +836,15 @@ async function main(): Promise<void> {
     }
   }
   if (spec) targets.push({ name: 'cold spec vs node -e 0', goal: '≤ 3×', measured: `${spec.ratio}× (${spec.specMs} / ${spec.nodeMs} ms)`, pass: spec.ratio <= 3 });
-  const allRuns = [...zero, ...(profiled ? [profiled] : []), ...(latency ? [latency] : []), ...(big ? [big] : [])];
+  const allRuns = [
+    ...zero,
+    ...(profiled ? [profiled] : []),
+    ...latencyZeroRuns,
+    ...latencyRuns,
+    ...fixedRuns,
+    ...scenarios.map((scenario) => scenario.run),
+    ...(big ? [big] : []),
+  ];
   const problems = [...floors.flatMap((f) => f.problems), ...allRuns.flatMap((r) => r.problems.map((p) => `${r.label}: ${p}`))];
   const warnings = [...new Set(allRuns.flatMap((r) => r.warnings))];
 
@@ -779,10 +873,12 @@ async function main(): Promise<void> {
     measures.push(['connector / floor (rows/s)', `${round(ratio * 100, 1)}%`]);
     measures.push(['connector / floor (CPU per row)', `${round(((floorCpuUs ?? 0) / (connectorCpuUs ?? 1)) * 100, 1)}% (${connectorCpuUs} vs ${floorCpuUs} µs/row)`]);
   }
+  if (latencyZero) measures.push(['rows/s at zero latency, events only (sending window, median)', cpuBound]);
   if (latency) {
-    measures.push([`rows/s at ${options.latencyMs} ms latency (sending window; wall: ${latency.rowsPerSecond})`, latencyRowsPerSecond]);
+    measures.push([`rows/s at ${options.latencyMs} ms latency, adaptive (sending window, median; its wall: ${latency.rowsPerSecond})`, latencyRowsPerSecond]);
     measures.push(['theoretical concurrency × batch / latency', round(theoretical)]);
   }
+  if (fixed) measures.push([`rows/s at ${options.latencyMs} ms latency, fixed concurrency ${FIXED_COMPARISON} (median)`, fixedRowsPerSecond]);
   if (spec) {
     measures.push(['cold spec median ms', spec.specMs]);
     measures.push(['node -e 0 median ms', spec.nodeMs]);
@@ -799,6 +895,13 @@ async function main(): Promise<void> {
     measures.push(['simulator capacity for the row mix, rows/s', simCapacity.mixedRowsPerSecond]);
   }
   if (measures.length) lines.push('', table(['measure', 'value'], measures));
+  if (scenarios.length) {
+    const concurrencyOf = (run: ConnectorRun) => {
+      const figures = run.concurrency as { average_in_flight?: number; peak_in_flight?: number; throttled_requests?: number; waiting_seconds?: number } | undefined;
+      return figures ? `avg ${figures.average_in_flight}, peak ${figures.peak_in_flight}, waited ${figures.waiting_seconds} s` : undefined;
+    };
+    lines.push('', table(['scenario', 'the server delivered', 'the connector got', 'concurrency (connector summary)'], scenarios.map((s) => [s.label, s.verdict.server, s.verdict.measured, concurrencyOf(s.run)])));
+  }
   if (targets.length) lines.push('', table(['target', 'goal', 'measured', 'result'], targets.map((t) => [t.name, t.goal, t.measured, t.pass ? 'PASS' : 'MISS'])));
   if (profile) {
     lines.push('');
@@ -835,7 +938,10 @@ async function main(): Promise<void> {
     simulatorCapacity: simCapacity,
     floor: floors.length ? { runs: floors, rowsPerSecond: floorRowsPerSecond, cpuUsPerRow: floorCpuUs } : undefined,
     zeroLatency: zero.length ? { runs: zero, rowsPerSecond: connectorRowsPerSecond, cpuUsPerRow: connectorCpuUs, ratioToFloor: ratio === undefined ? undefined : round(ratio, 3) } : undefined,
-    latency: latency ? { run: latency, theoreticalRowsPerSecond: round(theoretical), share: round(latencyShare ?? 0, 3) } : undefined,
+    latency: latency
+      ? { runs: latencyRuns, zeroLatencyRuns: latencyZeroRuns, fixedRuns, theoreticalRowsPerSecond: round(theoretical), bound: latencyBound, share: round(latencyShare ?? 0, 3), adaptiveVsFixed }
+      : undefined,
+    scenarios: scenarios.map((scenario) => ({ id: scenario.id, label: scenario.label, verdict: scenario.verdict, run: scenario.run })),
     rss: { smallRows: options.rows, smallPeakMiB: smallPeak, bigRows: big ? options.bigRows : undefined, bigPeakMiB: big?.peakRssMiB, bigRun: big },
     spec,
     httpCost,

@@ -55,4 +55,17 @@ console.log('\n=== What the simulator (Rokt) received');
 for (const request of sim.requests) console.log(`  #${request.seq} ${request.method} ${request.path} -> ${request.status}`);
 for (const event of sim.acceptedEvents) console.log(`  event ${event.clientEventId}: ${JSON.stringify(event.event.objectData)}`);
 for (const op of sim.audienceOps) console.log(`  audience "${op.list}" ${op.action} ${op.key}: ${op.identifiers.length} identifier(s)`);
+
+// The same input through Rokt's Event and Audience API (mParticle server-to-server): only its key and secret.
+const firstMparticleRequest = sim.requests.length;
+const mparticleConfigPath = join(dir, 'mparticle-config.json');
+writeFileSync(mparticleConfigPath, JSON.stringify({ mparticle_api_key: sim.mparticle.credentials.apiKey, mparticle_api_secret: sim.mparticle.credentials.apiSecret, mparticle_url: url }, null, 2));
+show('check (Event and Audience API)', await run(['check', '--config', mparticleConfigPath]));
+show('write through the Event and Audience API < examples/data.jsonl', await run(['write', '--config', mparticleConfigPath, '--catalog', join(root, 'catalog.sample.json')], join(root, 'examples/data.jsonl')));
+console.log('\n=== What the simulator (Event and Audience API, /v2/bulkevents) received');
+for (const request of sim.requests.slice(firstMparticleRequest)) console.log(`  #${request.seq} ${request.method} ${request.path} -> ${request.status}`);
+for (const { batch } of sim.mparticle.accepted) {
+  const data = (batch.events as { data: { event_name: string; source_message_id: string; custom_attributes?: unknown } }[])[0]?.data;
+  console.log(`  batch: ${data?.event_name} ${data?.source_message_id}: identities ${JSON.stringify(batch.user_identities)}, attributes ${JSON.stringify(data?.custom_attributes)}`);
+}
 await sim.stop();

@@ -71,7 +71,7 @@ t.test('config and catalog mistakes are reported before any record is read', asy
     [simConfig(sim, ['v2']), { streams: [configuredStream('orders', 'purchase')] }, /destination_object_name "purchase"; this destination writes "event" and "audience"/],
     [simConfig(sim, ['v2']), { streams: [configuredStream('orders', 'event', 'overwrite')] }, /events support append only/],
     [simConfig(sim, ['v2']), { streams: [configuredStream('orders', 'audience', 'append_dedup')] }, /audiences support append \(add members\) and soft_delete/],
-    [simConfig(sim, ['1.0']), catalog, /no Event API credentials are configured/],
+    [simConfig(sim, ['1.0']), catalog, /Streams send events, but no credentials for them are configured: set .*app_id and app_secret \(Event API v1\) or public_key and secret_key \(Event API v2\)/],
     [simConfig(sim, ['v2'], { api_url: 'http://rokt.example.com' }), catalog, /api_url: must be an https:\/\/ URL/],
     [simConfig(sim, ['v2'], { streams: { orders: { object: 'event', constants: { 'rokt.x': 1 } } } }), catalog, /names beginning with 'rokt\.' are reserved/],
     [simConfig(sim, ['v2'], { streams: { orders: { object: 'audience' } } }), catalog, /goes to "event" in the catalog but to "audience" in config.streams/],

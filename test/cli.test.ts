@@ -14,7 +14,8 @@ t.test('spec prints one SPEC equal to spec.json, with every secret marked', asyn
   t.same(spec, JSON.parse(readFileSync(join(ROOT, 'spec.json'), 'utf8')), 'spec.json is the printed spec (run `npm run spec:update`)');
   const properties = spec.connectionSpecification.properties;
   for (const name of ['secret_key', 'app_id', 'app_secret', 'api_key']) t.equal(properties[name].airbyte_secret, true, `${name} is secret`);
-  t.same(spec.connectionSpecification.required, ['account_id']);
+  // account_id is required only where a legacy API is used (the Event and Audience API has none): checked on load.
+  t.equal(spec.connectionSpecification.required, undefined);
   t.equal(properties.api_url.default, 'https://api.rokt.com');
   t.equal(properties.audience_api_url.default, 'https://data.rokt.com');
   t.equal(properties.hash_pii.default, true);
@@ -100,7 +101,7 @@ t.test('discover prints the destination catalog; an event needs only clientEvent
   t.match(event.properties.eventType.description, /event_type/);
   for (const field of ['clientEventId', 'eventType', 'eventTime', 'email', 'emailsha256', 'mobile', 'amount', 'currency', 'passbackconversiontrackingid']) t.ok(event.properties[field]?.description, `event.${field}`);
   t.same(operations[1].matching_keys, [['email'], ['emailsha256']]);
-  t.same(Object.keys(operations[1].json_schema.properties), ['email', 'emailsha256', 'list']);
+  t.same(Object.keys(operations[1].json_schema.properties), ['email', 'emailsha256', 'list', '_ab_cdc_deleted_at']);
 });
 
 t.test('config validation names the property as written and the problem in the connector’s words', async (t) => {
@@ -189,7 +190,7 @@ t.test('check: no credentials, unreachable Rokt, output files that cannot be wri
   t.same(ofType(messages, 'LOG').map((m) => m.log.message), ['Config comment: unknown setting, ignored']);
   t.equal(ofType(messages, 'CONNECTION_STATUS')[0]?.connectionStatus.status, 'SUCCEEDED');
   const binding = await runCli(['check', '--config', writeJson(dir, 'd.json', simConfig(sim, ['1.0'], { streams: { orders: { object: 'event' } } }))]);
-  t.match(assertAirbyteMessages(t, binding.stdout)[0]?.connectionStatus, { status: 'FAILED', message: /Stream "orders" sends events, which need app_id\/app_secret or public_key\/secret_key/ });
+  t.match(assertAirbyteMessages(t, binding.stdout)[0]?.connectionStatus, { status: 'FAILED', message: /Stream "orders" sends events, which need .*app_id and app_secret \(Event API v1\) or public_key and secret_key \(Event API v2\)/ });
 });
 
 t.test('check behaves the same for every invalid config: one FAILED status in the connector’s words, exit 0', async (t) => {

@@ -18,8 +18,8 @@ t.test('state tracker: a state waits for every earlier record, even when later o
   tracker.settle(a, 'accepted');
   const ready = tracker.takeReady();
   t.same(ready.map((state) => state.payload), ['after-ab', 'after-abc'], 'both, in order');
-  t.same(ready[0]?.window, { received: 2, accepted: 1, rejected: 1 });
-  t.same(ready[1]?.window, { received: 1, accepted: 1, rejected: 0 });
+  t.same(ready[0]?.window, { received: 2, accepted: 1, rejected: 1, deliberate: 0 });
+  t.same(ready[1]?.window, { received: 1, accepted: 1, rejected: 0, deliberate: 0 });
   t.equal(tracker.unsettledRecords, 0);
 });
 
@@ -42,15 +42,15 @@ t.test('state tracker: STREAM states count their own stream’s window; GLOBAL c
   );
 });
 
-t.test('batcher: full batches, byte limit, dedupe', async (t) => {
+t.test('batcher: full batches, byte limit, one batch per key', async (t) => {
   const batcher = new Batcher<{ id: string; refs: number[] }>({ maxItems: 3, maxBytes: 10 }, () => 0);
-  const merge = (existing: { refs: number[] }, item: { refs: number[] }) => existing.refs.push(...item.refs);
-  t.same(batcher.add('k', { id: 'x', refs: [1] }, 1, { key: 'x', merge }), []);
-  t.same(batcher.add('k', { id: 'x', refs: [2] }, 1, { key: 'x', merge }), [], 'duplicate merged, takes no place');
-  t.same(batcher.add('k', { id: 'y', refs: [3] }, 1, { key: 'y', merge }), []);
-  const full = batcher.add('k', { id: 'z', refs: [4] }, 1, { key: 'z', merge });
+  t.same(batcher.add('k', { id: 'x', refs: [1] }, 1), []);
+  t.same(batcher.add('other', { id: 'o', refs: [] }, 1), [], 'another key, another batch');
+  t.same(batcher.add('k', { id: 'y', refs: [3] }, 1), []);
+  const full = batcher.add('k', { id: 'z', refs: [4] }, 1);
   t.equal(full.length, 1);
-  t.same(full[0]?.items, [{ id: 'x', refs: [1, 2] }, { id: 'y', refs: [3] }, { id: 'z', refs: [4] }]);
+  t.same(full[0]?.items, [{ id: 'x', refs: [1] }, { id: 'y', refs: [3] }, { id: 'z', refs: [4] }]);
+  t.same(batcher.takeAll().map((batch) => batch.key), ['other']);
   batcher.add('k', { id: 'a', refs: [] }, 6);
   const closed = batcher.add('k', { id: 'b', refs: [] }, 6);
   t.same(closed[0]?.items.map((item) => item.id), ['a'], 'closed before exceeding maxBytes');
@@ -106,7 +106,7 @@ t.test('state tracker: thousands of records settled in reverse order (the ring g
   t.same(tracker.takeReady(), [], 'the first record is still in flight');
   t.equal(tracker.unsettledRecords, 1);
   tracker.settle(refs[0] as NonNullable<(typeof refs)[0]>, 'rejected');
-  t.same(tracker.takeReady().map((state) => [state.payload, state.window]), [['all', { received: 5000, accepted: 4999, rejected: 1 }]]);
+  t.same(tracker.takeReady().map((state) => [state.payload, state.window]), [['all', { received: 5000, accepted: 4999, rejected: 1, deliberate: 0 }]]);
   t.equal(tracker.unsettledRecords, 0);
   const later = tracker.registerRecord('s');
   tracker.addState('next', {});

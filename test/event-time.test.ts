@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkEventTimeWindow, eventTimeWindow, parseEventTime } from '../src/catalog/event-time.js';
+import { checkEventTimeWindow, eventTimeWindow, parseEventTime } from '../src/rules/event-time.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

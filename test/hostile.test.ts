@@ -2,10 +2,10 @@
 // before its fix.
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import { LineWriter } from '../src/protocol/writer.js';
 import type { RoktSimulator } from '../src/simulator/server.js';
-import { AudienceChanges, type AudienceChange } from '../src/sync/audience-changes.js';
+import { AudienceChanges, type AudienceChange } from '../src/audience-api/changes.js';
 import type { RecordInfo } from '../src/sync/records.js';
 import { jsonl, runCli, tempDir, writeJson } from './helpers/cli.js';
 import { assertAirbyteMessages, ofType } from './helpers/protocol.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mapAudienceRecord, MD5_REASON, type AudiencePlan } from '../src/catalog/map-audience.js';
+import { mapAudienceRecord, MD5_REASON, type AudiencePlan } from '../src/rules/map-audience.js';
 import { fieldPlan } from '../src/catalog/plan.js';
 import { streamBindingSchema } from '../src/config/schema.js';
 

@@ -1,7 +1,7 @@
 import { LosslessNumber } from 'lossless-json';
 import t from 'tap';
-import { deriveClientEventId, mapEventRecord, type EventPlan } from '../src/catalog/map-event.js';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { deriveClientEventId, mapEventRecord, type EventPlan } from '../src/rules/map-event.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import { fieldPlan } from '../src/catalog/plan.js';
 import { streamBindingSchema } from '../src/config/schema.js';
 

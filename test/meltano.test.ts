@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import t, { type Test } from 'tap';
 import { parse as parseYaml } from 'yaml';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import { jsonl, ROOT, runCli, tempDir, writeJson } from './helpers/cli.js';
 import { simConfig, startSimulator } from './helpers/sim.js';
 
@@ -71,8 +71,9 @@ t.test('every setting has a label and a description; they and their kinds, defau
   assertSameSettings(t, spec.properties, 'spec.json');
 });
 
-t.test('settings_group_validation: the three credential sets, each with the required settings', async (t) => {
+t.test('settings_group_validation: the four credential sets, each with the required settings', async (t) => {
   t.same(loader.settings_group_validation, [
+    ['mparticle_api_key', 'mparticle_api_secret'],
     ['account_id', 'public_key', 'secret_key'],
     ['account_id', 'app_id', 'app_secret'],
     ['account_id', 'api_key'],

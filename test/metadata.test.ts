@@ -57,8 +57,10 @@ t.test('metadata.yaml agrees with the connector: data activation, hosts, image, 
   const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   t.equal(metadata.data.connectorType, 'destination');
   t.equal(metadata.data.supportsDataActivation, true);
-  t.same(metadata.data.allowedHosts.hosts, ['api.rokt.com', 'data.rokt.com']);
-  t.same(metadata.data.allowedHosts.hosts.map((host: string) => `https://${host}`).sort(), [spec.connectionSpecification.properties.api_url.default, spec.connectionSpecification.properties.audience_api_url.default].sort(), 'the default API hosts are allowed');
+  t.same(metadata.data.allowedHosts.hosts, ['api.rokt.com', 'data.rokt.com', '*.mparticle.com']);
+  const allowed = (url: string) => metadata.data.allowedHosts.hosts.some((host: string) => (host.startsWith('*.') ? new URL(url).hostname.endsWith(host.slice(1)) : new URL(url).hostname === host));
+  const { api_url, audience_api_url, mparticle_url } = spec.connectionSpecification.properties;
+  for (const url of [api_url.default, audience_api_url.default, mparticle_url.default, 'https://inbound.mparticle.com/s2s']) t.ok(allowed(url), `${url} is allowed`);
   t.equal(metadata.data.dockerImageTag, packageJson.version);
   t.equal(metadata.data.documentationUrl, spec.documentationUrl);
   t.equal(metadata.data.license, packageJson.license);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { hashPii, hashPiiValue, normalizeMobile, normalizePiiValue, sha256Hex } from '../src/catalog/normalize.js';
+import { hashPii, hashPiiValue, normalizeMobile, normalizePiiValue, sha256Hex } from '../src/rules/normalize.js';
 
 t.test('mobiles that can take Rokt\'s 10-digit form are normalized to it', async (t) => {
   const cases: [string, string][] = [

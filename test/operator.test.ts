@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import { jsonl, ROOT, runCli, tempDir, writeJson } from './helpers/cli.js';
 import { assertAirbyteMessages, ofType } from './helpers/protocol.js';
 import { configuredStream, globalState, record, simConfig, startSimulator } from './helpers/sim.js';
@@ -102,7 +102,7 @@ t.test('progress lines appear during a slow run; Singer prints them to stderr', 
   t.equal(result.code, 0);
   const progress = ofType(assertAirbyteMessages(t, result.stdout), 'LOG').map((m) => m.log.message).filter((m) => m.startsWith('Progress:'));
   t.ok(progress.length >= 1, `${progress.length} progress lines`);
-  t.match(progress[0], /^Progress: 3 rows read, \d+ accepted, 1 rejected, \d+ in flight, 0 retries, \d+ rows\/s; 1 states waiting, the oldest for \d+\.\d s$/);
+  t.match(progress[0], /^Progress: 3 rows read, \d+ accepted, 1 rejected, \d+ in flight, 0 retries, \d+ rows\/s; 1 states waiting, the oldest for \d+\.\d s; concurrency \d+ now, [\d.]+ on average \(adaptive, ceiling \d+\), \d+ throttled, [\d.]+ s waiting on Rokt$/);
   const singer = await runCli(
     ['--config', writeJson(dir, 's.json', { ...config, streams: { s: { object: 'event', constants: { eventType: 't' } } } })],
     jsonl([{ type: 'SCHEMA', stream: 's', key_properties: [], schema: { properties: {} } }, { type: 'RECORD', stream: 's', record: { clientEventId: 'p1' } }]),

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
-import type { AudiencePlan } from '../src/catalog/map-audience.js';
-import type { EventPlan } from '../src/catalog/map-event.js';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import type { AudiencePlan } from '../src/rules/map-audience.js';
+import type { EventPlan } from '../src/rules/map-event.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import { hashedCopy } from '../src/sync/rejected-record.js';
 
 const eventPlan = (fields: Partial<EventPlan> = {}): EventPlan => ({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import type { Fault, RoktSimulator } from '../src/simulator/server.js';
 import { jsonl, ROOT, RunningCli, tempDir, writeJson } from './helpers/cli.js';
 import { assertAirbyteMessages, ofType } from './helpers/protocol.js';

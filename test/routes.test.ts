@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseConfiguredCatalog } from '../src/catalog/configured-catalog.js';
-import { mapEventRecord } from '../src/catalog/map-event.js';
+import { mapEventRecord } from '../src/rules/map-event.js';
 import { Router, type StreamRoute } from '../src/catalog/routes.js';
 import { parseConfig } from '../src/config/load.js';
 import { ConfigError } from '../src/errors.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import { jsonl, ROOT, RunningCli, runCli, tempDir, writeJson } from './helpers/cli.js';
 import { simConfig, startSimulator } from './helpers/sim.js';
 
@@ -116,7 +116,7 @@ t.test('--about, --version, secrets from TARGET_ROKT_* variables, unbound stream
   t.same(json.capabilities, ['about', 'batch']);
   t.equal(json.settings.properties.secret_key.airbyte_secret, true);
   const markdown = await target(['--about', '--format=markdown']);
-  t.match(markdown.stdout.join('\n'), /^# `target-rokt`[\s\S]*## Settings[\s\S]*\| account_id \| True \|/);
+  t.match(markdown.stdout.join('\n'), /^# `target-rokt`[\s\S]*## Settings[\s\S]*\| account_id \| False \|/);
   t.match((await target(['--version'])).stdout[0], /^target-rokt v\d+\.\d+\.\d+$/);
 
   const sim = await startSimulator(t);

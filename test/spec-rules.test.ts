@@ -108,7 +108,7 @@ t.test('CAT test_secret_is_properly_marked: secret-like names are airbyte_secret
   }
   // Ours, stricter than CAT's exact names: every credential but the public key is secret (app_id included).
   const secret = Object.entries(connection.properties as Schema).filter(([, property]) => property.airbyte_secret === true).map(([name]) => name);
-  t.same(secret.sort(), ['api_key', 'app_id', 'app_secret', 'secret_key']);
+  t.same(secret.sort(), ['api_key', 'app_id', 'app_secret', 'mparticle_api_key', 'mparticle_api_secret', 'secret_key']);
   for (const { name, property } of properties()) {
     const secretLike = /(secret|password|token)/i.test(name) || (/key$/i.test(name) && !/(public|primary)_key$/i.test(name));
     if (secretLike && canHoldSecret(property)) t.equal(property.airbyte_secret, true, `${name} looks secret`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import type { RoktSimulator } from '../src/simulator/server.js';
 import { jsonl, ROOT, RunningCli, runCli, tempDir, writeJson } from './helpers/cli.js';
 import { assertAirbyteMessages, ofType } from './helpers/protocol.js';

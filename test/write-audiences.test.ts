@@ -1,5 +1,5 @@
 import t from 'tap';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import type { RoktSimulator } from '../src/simulator/server.js';
 import { jsonl, runCli, tempDir, writeJson } from './helpers/cli.js';
 import { assertAirbyteMessages, ofType } from './helpers/protocol.js';
@@ -106,6 +106,6 @@ t.test('audience streams without audience credentials fail before reading input'
   const sim = await startSimulator(t);
   const result = await write(sim, simConfig(sim, ['v1']), [member({ email: 'a@x.co' })]);
   t.equal(result.code, 2);
-  t.match(ofType(assertAirbyteMessages(t, result.stdout), 'TRACE')[0]?.trace.error, { failure_type: 'config_error', message: /no Audience API credentials/ });
+  t.match(ofType(assertAirbyteMessages(t, result.stdout), 'TRACE')[0]?.trace.error, { failure_type: 'config_error', message: /Streams send audience changes, but no credentials for them are configured: set .*public_key and secret_key \(Audience API v3\) or api_key \(Audience API 1.0\)/ });
   t.equal(sim.requests.length, 0);
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { sha256Hex } from '../src/catalog/normalize.js';
+import { sha256Hex } from '../src/rules/normalize.js';
 import { jsonl, RunningCli, runCli, tempDir, writeJson } from './helpers/cli.js';
 import { assertAirbyteMessages, ofType } from './helpers/protocol.js';
 import { configuredStream, globalState, record, simConfig, startSimulator, streamState } from './helpers/sim.js';

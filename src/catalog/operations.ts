@@ -1,8 +1,9 @@
-import { AUDIENCE_FIELDS, CORE_EVENT_FIELDS, EVENT_FIELDS } from './fields.js';
+import type { DestinationOperation, RoktObject } from '../sync/family.js';
+import { AUDIENCE_FIELDS, CORE_EVENT_FIELDS, EVENT_FIELDS } from '../rules/fields.js';
 
 /** The Rokt objects `write` can route to, as named in the destination catalog. */
-export const EVENT_OBJECT = 'event';
-export const AUDIENCE_OBJECT = 'audience';
+export const EVENT_OBJECT: RoktObject = 'event';
+export const AUDIENCE_OBJECT: RoktObject = 'audience';
 
 const str = (description: string) => ({ type: ['string', 'null'], description });
 const strOrNumber = (description: string) => ({ type: ['string', 'number', 'integer', 'null'], description });
@@ -35,12 +36,19 @@ function audienceSchema(): Record<string, unknown> {
       email: str(AUDIENCE_FIELDS.email),
       emailsha256: { ...str(AUDIENCE_FIELDS.emailsha256), pattern: '^[0-9a-fA-F]{64}$' },
       list: str(AUDIENCE_FIELDS.list),
+      // Mapped from a CDC source, a set deletion marker removes the person (see mirror_deletes).
+      _ab_cdc_deleted_at: str('Set (not null) when the source deleted the row (Airbyte CDC): the person is removed from the audience, whatever the sync mode.'),
     },
   };
 }
 
-/** What `discover` publishes: one operation per (object, sync mode). */
-export function destinationOperations(): Record<string, unknown>[] {
+/** The operations of one object, as every API family that writes it starts from. */
+export function objectOperations(object: RoktObject): DestinationOperation[] {
+  return destinationOperations().filter((operation) => operation.object_name === object);
+}
+
+/** Every object's operations: one per (object, sync mode). */
+export function destinationOperations(): DestinationOperation[] {
   const audience = audienceSchema();
   const matchingKeys = [['email'], ['emailsha256']];
   return [

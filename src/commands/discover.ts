@@ -1,11 +1,12 @@
-import { destinationOperations } from '../catalog/operations.js';
 import { loadConfig } from '../config/load.js';
+import { destinationOperations } from '../families.js';
 import { flagValue, type CommandContext } from './context.js';
 
 export async function runDiscover({ flags, output }: CommandContext): Promise<void> {
-  // The catalog is static, but a broken config should still be reported here, as on every command.
+  // A broken config is reported here too, as on every command; the objects are offered as the
+  // API family that would send them describes them.
   const warnings: string[] = [];
-  await loadConfig(flagValue(flags, 'config'), { onWarning: (message) => warnings.push(message) });
+  const config = await loadConfig(flagValue(flags, 'config'), { onWarning: (message) => warnings.push(message) });
   for (const warning of warnings) await output.log('WARN', warning);
-  await output.message({ type: 'DESTINATION_CATALOG', destination_catalog: { operations: destinationOperations() } });
+  await output.message({ type: 'DESTINATION_CATALOG', destination_catalog: { operations: destinationOperations(config) } });
 }

@@ -2,17 +2,16 @@ import { parseConfiguredCatalog } from '../catalog/configured-catalog.js';
 import { Router } from '../catalog/routes.js';
 import { loadConfig, readJsonFile } from '../config/load.js';
 import { assertOutputPathsWritable } from '../config/output-paths.js';
-import { configSecrets } from '../config/secrets.js';
 import { airbyteSyncMessages, airbyteSyncOutput } from '../protocol/airbyte-sync.js';
 import { readLineChunks } from '../protocol/lines.js';
-import { Redactor } from '../protocol/redact.js';
 import { runSync } from '../sync/run.js';
+import { createWriters, secretsRedactor } from './connections.js';
 import { flagValue, type CommandContext } from './context.js';
 
 export async function runWrite({ flags, output, stdin }: CommandContext): Promise<void> {
   const warnings: string[] = [];
   const config = await loadConfig(flagValue(flags, 'config'), { dryRun: flags.has('dry-run'), onWarning: (message) => warnings.push(message) });
-  output.setRedactor(new Redactor(configSecrets(config)));
+  output.setRedactor(secretsRedactor(config));
   for (const warning of warnings) await output.log('WARN', warning);
   // Before any input is read: a file that fails only after data was sent would make every re-run send it again.
   await assertOutputPathsWritable(config);
@@ -22,5 +21,5 @@ export async function runWrite({ flags, output, stdin }: CommandContext): Promis
   const counts = { invalidLines: 0, ignored: new Map<string, number>() };
   const stop = new AbortController();
   const messages = airbyteSyncMessages(readLineChunks(stdin, { signal: stop.signal }), { output, counts });
-  await runSync({ config, router, messages, output: airbyteSyncOutput(output), stopInput: () => stop.abort(), inputCounts: counts });
+  await runSync({ config, router, messages, output: airbyteSyncOutput(output), stopInput: () => stop.abort(), inputCounts: counts, createWriters: (objects, log) => createWriters({ config, objects, log }) });
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { KeyShape } from './unknown-keys.js';
 import { urlProblem, URL_PATTERN } from './url.js';
+import { MPARTICLE_DEFAULT_URL, mparticleUrlProblem, MPARTICLE_URL_PATTERN } from './mparticle-url.js';
 
 const apiUrl = (options: { title: string; fallback: string; order: number; description: string }) =>
   z
@@ -57,6 +58,11 @@ const columnMapping = z.object({
     examples: ['clientEventId', 'email', 'amount', 'metadata.channel'],
   }),
 });
+
+/** A value meaning consent was given; like a constant, published as text for Airbyte's form. */
+const consentValueSchema = z
+  .union([z.string(), z.number(), z.boolean()])
+  .meta({ title: 'Consent value', description: 'A value of the consent column that means consent was given.', examples: ['true', 'yes', 'granted', '1'] });
 
 const constantField = z.object({
   field: fieldName.meta({ title: 'Rokt field', description: 'The Rokt field name, e.g. eventType or conversiontype.', order: 0, examples: ['eventType', 'conversiontype', 'currency'] }),
@@ -113,7 +119,124 @@ export const streamBindingSchema = z.object({
       description: 'Audiences: `include` adds members, `exclude` removes them. Defaults to the Airbyte destination sync mode (append = include, soft_delete = exclude), else include.',
       order: 9,
     }),
+  // Row rules (src/catalog/row-rules.ts): change-data-capture deletes and consent.
+  mirror_deletes: z
+    .boolean()
+    .default(true)
+    .meta({
+      title: 'Mirror source deletes',
+      description:
+        'A row the source marks deleted (change data capture: `_ab_cdc_deleted_at` from Airbyte, `_sdc_deleted_at` from Singer, or the Deletion column) removes its person from the audience (`exclude`), whatever the action; on an event stream it is not sent (rejected as "deleted in the source"). Off: the deletion columns mean nothing.',
+      order: 20,
+    }),
+  deleted_column: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      title: 'Deletion column',
+      description: 'The source column whose value marks a row deleted (any value but empty, null, false or 0: a deletion time or a flag), instead of `_ab_cdc_deleted_at` and `_sdc_deleted_at`.',
+      order: 21,
+      examples: ['deleted_at', 'is_deleted'],
+    }),
+  consent_column: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      title: 'Consent column',
+      description: 'A source column saying whether the person consented. A row whose value is not one of the Consent values (or is empty) is never sent: it is rejected as "no consent" and counted apart in the summary.',
+      order: 22,
+      examples: ['marketing_consent'],
+    }),
+  consent_values: z
+    .array(consentValueSchema)
+    .min(1)
+    .optional()
+    .meta({
+      title: 'Consent values',
+      description:
+        'The values of the Consent column that mean consent was given, compared as text ignoring case and surrounding spaces (so true and "true", 1 and "1" are the same). Default: true, yes, granted, 1.',
+      order: 23,
+    }),
 });
+
+/** A secret credential of the Event and Audience API: it goes into a Basic header, so no spaces. */
+const mparticleSecret = (meta: { title: string; description: string; order: number }) =>
+  z
+    .string()
+    .min(1)
+    .regex(/^\S+$/, { message: 'must not contain spaces' })
+    .optional()
+    .meta({ ...meta, airbyte_secret: true });
+
+/** Rokt's Event and Audience API (mParticle's server-to-server Events API run for Rokt). */
+const mparticleSettings = {
+  mparticle_api_key: mparticleSecret({
+    title: 'Event and Audience API key (mParticle)',
+    description:
+      'The key Rokt issued for its Event and Audience API (mParticle server-to-server), with the secret. When both are set, events and audiences go through this API (see `rokt_api`); `account_id` is then not needed.',
+    order: 30,
+  }),
+  mparticle_api_secret: mparticleSecret({ title: 'Event and Audience API secret (mParticle)', description: 'The secret belonging to `mparticle_api_key`.', order: 31 }),
+  mparticle_url: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = mparticleUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(MPARTICLE_DEFAULT_URL)
+    .meta({
+      title: 'Event and Audience API URL (mParticle)',
+      description: 'The base before `/v2/bulkevents`: your key’s pod (Rokt’s quick start uses `https://s2s.us2.mparticle.com`; others are s2s.mparticle.com (US1), s2s.eu1…, s2s.au1…). Any https host under mparticle.com.',
+      order: 32,
+      examples: [MPARTICLE_DEFAULT_URL],
+      pattern: MPARTICLE_URL_PATTERN,
+      pattern_descriptor: 'https://….mparticle.com[/path], no ?query or #fragment',
+    }),
+  mparticle_environment: z
+    .enum(['production', 'development'])
+    .default('production')
+    .meta({
+      title: 'Event and Audience API environment',
+      description: 'Sent as `environment` on every batch: `production`, or `development` for test data (which Rokt is not expected to attribute).',
+      order: 33,
+    }),
+  rokt_api: z
+    .enum(['auto', 'mparticle', 'legacy'])
+    .default('auto')
+    .meta({
+      title: 'Which Rokt API',
+      description:
+        '`auto` (default): the Event and Audience API when `mparticle_api_key` and `mparticle_api_secret` are set, else the legacy Event API and Audience API. `mparticle` or `legacy` forces one path for events and audiences alike.',
+      order: 34,
+    }),
+};
+
+/** Whether events and audiences go through the Event and Audience API (the rule `rokt_api` describes). */
+export function usesMparticleApi(config: { rokt_api: 'auto' | 'mparticle' | 'legacy'; mparticle_api_key?: string; mparticle_api_secret?: string }): boolean {
+  if (config.rokt_api !== 'auto') return config.rokt_api === 'mparticle';
+  return Boolean(config.mparticle_api_key && config.mparticle_api_secret);
+}
+
+/** The key and secret go together; `account_id` is needed only where a legacy API is used. */
+function refineMparticleSettings(
+  config: { account_id?: string; rokt_api: 'auto' | 'mparticle' | 'legacy'; mparticle_api_key?: string; mparticle_api_secret?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.mparticle_api_key && !config.mparticle_api_secret) ctx.addIssue({ code: 'custom', path: ['mparticle_api_secret'], message: 'is required with mparticle_api_key' });
+  if (config.mparticle_api_secret && !config.mparticle_api_key) ctx.addIssue({ code: 'custom', path: ['mparticle_api_key'], message: 'is required with mparticle_api_secret' });
+  if (config.account_id === undefined && !usesMparticleApi(config)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['account_id'],
+      message:
+        config.rokt_api === 'legacy'
+          ? 'is required: rokt_api is "legacy", and the legacy Event and Audience APIs take your account ID'
+          : 'is required for the legacy Event and Audience APIs (or set mparticle_api_key and mparticle_api_secret to use the Event and Audience API, which needs none)',
+    });
+  }
+}
 
 export const configSchema = z
   .object({
@@ -122,7 +245,14 @@ export const configSchema = z
       .min(1)
       .max(64)
       .regex(/^\S+$/, { message: 'must not contain spaces' })
-      .meta({ title: 'Account ID', description: 'Your Rokt account ID (sent as `accountId`).', order: 0, examples: ['3067734276394312456'] }),
+      // Required by the superRefine below only where a legacy API is used: the Event and Audience API has no account.
+      .optional()
+      .meta({
+        title: 'Account ID',
+        description: 'Your Rokt account ID (sent as `accountId`). Required for the legacy Event API and Audience API; not used by the Event and Audience API (mParticle key and secret).',
+        order: 0,
+        examples: ['3067734276394312456'],
+      }),
     public_key: z
       .string()
       .regex(/^rpub-\S+$/, { message: "must start with 'rpub-' and contain no spaces" })
@@ -168,6 +298,23 @@ export const configSchema = z
           'Records of a stream that goes nowhere (no destination_object_name, no binding): `fail` stops the run before the checkpoint moves past them (default); `reject` counts them as rejected with a warning, goes on, and lets the checkpoint move past data that was never sent.',
         order: 9,
       }),
+    max_rejected_ratio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.9)
+      .meta({
+        title: 'Max rejected share',
+        description:
+          'A guard against a mapping mistake: when at least this share of a checkpoint window’s rows (0–1) is rejected, the run stops before that checkpoint (config_error naming the top reasons), so a fixed config can re-send the same rows. 1 turns the guard off.',
+        order: 40,
+      }),
+    min_records_for_ratio: z
+      .number()
+      .int()
+      .min(1)
+      .default(100)
+      .meta({ title: 'Rows before the rejected-share guard', description: 'The guard (max_rejected_ratio) judges a checkpoint window only from this many rows on.', order: 41 }),
     dry_run: z
       .boolean()
       .default(false)
@@ -188,7 +335,26 @@ export const configSchema = z
       .max(100000)
       .default(10000)
       .meta({ title: 'Audience batch size', description: 'Identifiers per audience request.', order: 16 }),
-    concurrency: z.number().int().min(1).max(64).default(8).meta({ title: 'Concurrent requests', description: 'Requests in flight at once, events and audiences together.', order: 17 }),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(32)
+      .meta({
+        title: 'Concurrent requests',
+        description: 'The most requests in flight at once, events and audiences together. In adaptive mode (concurrency_mode) the connector finds how many Rokt sustains, up to this ceiling; in fixed mode it keeps this many.',
+        order: 17,
+      }),
+    concurrency_mode: z
+      .enum(['adaptive', 'fixed'])
+      .default('adaptive')
+      .meta({
+        title: 'Concurrency mode',
+        description:
+          '`adaptive` (default): start low, grow while Rokt answers as fast as when unloaded, back off on 429, 503, timeouts or rising latency, and pace requests after a rate limit, up to `concurrency`. `fixed`: always `concurrency` requests in flight. Either way a Retry-After pauses every request to that API.',
+        order: 50,
+      }),
     max_retries: z.number().int().min(0).max(20).default(6).meta({ title: 'Max retries', description: 'Retries of one request after a 429, 5xx, timeout or connection error.', order: 18 }),
     retry_max_seconds: z.number().min(1).max(3600).default(300).meta({ title: 'Max retry time (s)', description: 'Give up retrying one request after this long.', order: 19 }),
     retry_base_delay_ms: z
@@ -222,8 +388,10 @@ export const configSchema = z
       .max(3600)
       .default(10)
       .meta({ title: 'Progress interval (s)', description: 'How often `write` logs a progress line (rows read, accepted, rejected, in flight, retries, rows/s, oldest waiting state).', order: 26 }),
+    ...mparticleSettings,
   })
   .superRefine((config, ctx) => {
+    refineMparticleSettings(config, ctx);
     if (config.public_key && !config.secret_key) ctx.addIssue({ code: 'custom', path: ['secret_key'], message: 'is required with public_key' });
     if (config.secret_key && !config.public_key) ctx.addIssue({ code: 'custom', path: ['public_key'], message: 'is required with secret_key' });
     if (config.app_id && !config.app_secret) ctx.addIssue({ code: 'custom', path: ['app_secret'], message: 'is required with app_id' });
@@ -251,7 +419,7 @@ export function connectionSpecification(): Record<string, unknown> {
     io: 'input',
     override: ({ zodSchema, jsonSchema }) => {
       // Airbyte's form renders one type per field (anyOf is refused): publish the string form.
-      if (zodSchema === constantValueSchema) {
+      if (zodSchema === constantValueSchema || zodSchema === consentValueSchema) {
         delete jsonSchema.anyOf;
         jsonSchema.type = 'string';
       }

@@ -13,9 +13,11 @@ export function secretPropertyNames(): string[] {
   return secretNames;
 }
 
-/** Secret values of this config, plus derived forms that could be printed (Basic auth headers). */
-export function configSecrets(config: Config): string[] {
+/**
+ * Secret values of this config, plus the forms derived from them that could be printed (each API
+ * family declares its own, e.g. a Basic header's base64).
+ */
+export function configSecrets(config: Config, families: readonly { derivedSecrets(config: Config): string[] }[]): string[] {
   const values = secretPropertyNames().map((name) => (config as Record<string, unknown>)[name]).filter((value): value is string => typeof value === 'string');
-  const basic = (user?: string, password?: string) => (user && password ? [Buffer.from(`${user}:${password}`).toString('base64')] : []);
-  return [...values, ...basic(config.public_key, config.secret_key), ...basic(config.app_id, config.app_secret)];
+  return [...values, ...families.flatMap((family) => family.derivedSecrets(config))];
 }

@@ -1,6 +1,4 @@
 import { appendFileSync, renameSync, statSync } from 'node:fs';
-import { EVENT_FIELDS_BY_LOWER_NAME } from '../catalog/fields.js';
-import { hashPii } from '../catalog/normalize.js';
 import { isObject } from '../protocol/json.js';
 import type { Redactor } from '../protocol/redact.js';
 import { exchangeContext } from './exchange-context.js';
@@ -17,12 +15,26 @@ const TOKEN_FIELDS = new Set(['access_token', 'Access_token', 'refresh_token']);
 export class DebugLog {
   private bytes: number;
 
-  constructor(private readonly options: { path: string; maxBytes: number; redactor: Redactor }) {
+  /** `redactBody`: hashes the identifiers of a parsed body (the API families declare theirs). */
+  constructor(private readonly options: { path: string; maxBytes: number; redactor: Redactor; redactBody: (body: unknown) => unknown }) {
     try {
       this.bytes = statSync(options.path).size;
     } catch {
       this.bytes = 0;
     }
+  }
+
+  /** JSON bodies with identifiers hashed and tokens removed; other bodies as text. */
+  private redactBody(encoded: string | Buffer | undefined): unknown {
+    const body = encoded?.toString();
+    if (body === undefined || body === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.slice(0, 10_000);
+    }
+    return this.options.redactBody(withoutTokens(parsed));
   }
 
   record(exchange: Exchange): void {
@@ -36,8 +48,8 @@ export class DebugLog {
       status: exchange.response?.status ?? null,
       error: exchange.error,
       duration_ms: exchange.durationMs,
-      request: { headers: redactHeaders(exchange.request.headers), body: redactBody(exchange.request.body) },
-      response: exchange.response ? { headers: redactHeaders(exchange.response.headers), body: redactBody(exchange.response.body) } : undefined,
+      request: { headers: redactHeaders(exchange.request.headers), body: this.redactBody(exchange.request.body) },
+      response: exchange.response ? { headers: redactHeaders(exchange.response.headers), body: this.redactBody(exchange.response.body) } : undefined,
     };
     const line = this.options.redactor.redact(JSON.stringify(entry)) + '\n';
     if (this.bytes > 0 && this.bytes + line.length > this.options.maxBytes) {
@@ -58,36 +70,9 @@ function redactHeaders(headers: Record<string, string | string[] | undefined>): 
   return result;
 }
 
-/** JSON bodies with PII values hashed and tokens removed; other bodies as text. */
-function redactBody(encoded: string | Buffer | undefined): unknown {
-  const body = encoded?.toString();
-  if (body === undefined || body === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return body.slice(0, 10_000);
-  }
-  return redactValue(parsed);
-}
-
-function redactValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactValue);
+/** Tokens anywhere in a body are removed. */
+function withoutTokens(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTokens);
   if (!isObject(value)) return value;
-  const result: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    if (TOKEN_FIELDS.has(key)) result[key] = '[redacted]';
-    else if (key === 'emails' && Array.isArray(inner)) result[key] = inner.map((email) => (typeof email === 'string' ? hashPii('email', email) : email));
-    else if (key === 'email' && typeof inner === 'string') result[key] = hashPii('email', inner);
-    else if (key === 'objectData' && Array.isArray(inner)) result[key] = inner.map(redactEntry);
-    else result[key] = redactValue(inner);
-  }
-  return result;
-}
-
-/** An event `{name, value}` entry: plain PII fields (sent only with hash_pii off) are hashed here. */
-function redactEntry(entry: unknown): unknown {
-  if (!isObject(entry) || typeof entry.name !== 'string' || typeof entry.value !== 'string') return entry;
-  const pii = EVENT_FIELDS_BY_LOWER_NAME.get(entry.name.toLowerCase())?.pii;
-  return pii ? { name: entry.name, value: hashPii(pii, entry.value) ?? '', note: 'hashed in this log' } : entry;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, TOKEN_FIELDS.has(key) ? '[redacted]' : withoutTokens(inner)]));
 }

@@ -12,7 +12,7 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  /** Events bodies arrive already encoded (built straight from the events' JSON, see sync/targets.ts). */
+  /** Events bodies arrive already encoded (built straight from the events' JSON, see src/event-api/body.ts). */
   body?: string | Buffer;
 }
 

@@ -45,3 +45,14 @@ export function retryDelayMs(options: { retry: number; retryAfter?: number; poli
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
   return Math.round(policy.random() * ceiling);
 }
+
+/**
+ * The wait before retrying a request refused for load without Retry-After, in round trips of the
+ * API rather than a fixed base delay: the adaptive controller has already made room, so the retry
+ * should come as soon as a slot can take it. Doubles per retry, with jitter.
+ */
+export function throttleRetryDelayMs(options: { retry: number; roundTripMs: number; policy: RetryPolicy }): number {
+  const { retry, roundTripMs, policy } = options;
+  const ceiling = Math.min(policy.maxDelayMs, roundTripMs * 2 ** Math.min(retry, 10));
+  return Math.max(1, Math.round(ceiling * (0.5 + policy.random() / 2)));
+}

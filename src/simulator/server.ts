@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultBook, isPreProcessingFault, statusFaultBody, type Fault, type FaultRule, type RandomFaults } from './faults.js';
+import type { LoadLimit } from './limits.js';
+import { MparticleBulkEvents } from './mparticle.js';
 import {
   clientEventIdsOf,
   isRecord,
@@ -120,9 +122,12 @@ export class RoktSimulator extends EventEmitter {
   readonly requests: RecordedRequest[] = [];
   readonly acceptedEvents: AcceptedEvent[] = [];
   readonly audienceOps: AudienceOp[] = [];
+  /** The Event and Audience API (mParticle `/v2/bulkevents`): its credentials, switches and what it accepted. */
+  readonly mparticle = new MparticleBulkEvents(() => this.#now());
 
   readonly #options: ResolvedOptions;
   readonly #faults = new FaultBook();
+  #load: LoadLimit | undefined;
   readonly #tokenExpiry = new Map<string, number>(); // token → expiry (ms)
   readonly #idempotencyKeyUse = new Map<string, number>(); // key → when its request was processed (ms)
   readonly #audienceLists = new Map<string, Set<string>>();
@@ -140,6 +145,7 @@ export class RoktSimulator extends EventEmitter {
     ['/api/1.0/auth-check', { method: 'GET', handle: (r) => this.#refuseWrongApiKey(r) ?? { status: 200, body: {} } }],
     ['/v3/import/suppression', { method: 'POST', handle: (r) => this.#importAudience(r, 'v3') }],
     ['/api/1.0/import/suppression', { method: 'POST', handle: (r) => this.#importAudience(r, '1.0') }],
+    ['/v2/bulkevents', { method: 'POST', handle: (r, f) => this.mparticle.receive(r, f) }],
   ]);
 
   constructor(options: SimulatorOptions = {}) {
@@ -201,6 +207,11 @@ export class RoktSimulator extends EventEmitter {
     this.#faults.add(rule);
   }
 
+  /** A load limit for data requests (a rate, requests at once, a queue: see limits.ts); undefined removes it. */
+  setLoadLimit(limit: LoadLimit | undefined): void {
+    this.#load = limit;
+  }
+
   /** Current members of an audience list (all identifier kinds together; hex digests lowercased). */
   audienceMembers(list: string): Set<string> {
     return new Set(this.#audienceLists.get(list));
@@ -228,13 +239,17 @@ export class RoktSimulator extends EventEmitter {
       return;
     }
     const request = this.#record(req, body.text);
+    const admission = this.#load?.admit(request, arrivedAt);
+    if (admission?.kind === 'refuse') return this.#finish(request, res, { ...admission, kind: 'answer' });
     let outcome: Outcome;
     try {
       outcome = this.#decide(request, body.bytes);
     } catch (error) {
       outcome = { kind: 'answer', ...roktError(500, 'InternalServerError', `simulator bug: ${String(error)}`) };
     }
-    this.#deliver(request, res, outcome, arrivedAt);
+    if (admission && outcome.kind === 'answer') outcome.headers = { ...outcome.headers, ...admission.headers };
+    // Answered as if it arrived after waiting in the limit's queue.
+    this.#deliver(request, res, outcome, arrivedAt + (admission?.delayMs ?? 0));
   }
 
   #record(req: IncomingMessage, rawBody: string): RecordedRequest {
@@ -311,6 +326,7 @@ export class RoktSimulator extends EventEmitter {
       request.status = outcome.status;
       writeAnswer(res, outcome);
     }
+    this.#load?.finished(request.seq, performance.now());
     this.emit('request', request);
   }
 

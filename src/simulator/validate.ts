@@ -23,8 +23,9 @@ export function isSha256Hex(value: unknown): value is string {
   return typeof value === 'string' && SHA256_HEX.test(value);
 }
 
-/** The clientEventIds a parsed events body carries (used to match fault rules). */
+/** The clientEventIds a parsed events body carries (used to match fault rules); of a bulkevents body, its events' source_message_ids. */
 export function clientEventIdsOf(body: unknown): string[] {
+  if (Array.isArray(body)) return body.flatMap((batch: unknown) => (isRecord(batch) && Array.isArray(batch.events) ? batch.events : [])).flatMap((event: unknown) => (isRecord(event) && isRecord(event.data) && typeof event.data.source_message_id === 'string' ? [event.data.source_message_id] : []));
   if (!isRecord(body) || !Array.isArray(body.events)) return [];
   return body.events.flatMap((event: unknown) =>
     isRecord(event) && typeof event.clientEventId === 'string' ? [event.clientEventId] : [],

@@ -1,6 +1,6 @@
 /**
- * Groups items into request-sized batches per key (events: one key; audiences: one per list,
- * action and identifier kind). Adding is O(1); a batch is handed out when full, or on demand.
+ * Groups items into request-sized batches per key, by count and bytes. Adding is O(1); a batch is
+ * handed out when full, or on demand.
  */
 
 export interface Batch<I> {
@@ -8,8 +8,6 @@ export interface Batch<I> {
   readonly items: I[];
   bytes: number;
   readonly openedAt: number;
-  /** Items by dedupe key, when the caller dedupes (audience identifiers). */
-  readonly index?: Map<string, I>;
 }
 
 export interface BatchLimits {
@@ -25,32 +23,20 @@ export class Batcher<I> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /**
-   * Adds an item; returns the batches that became ready (full, or closed because this item would
-   * not fit). With `dedupe`, an item whose key is already in the open batch is merged into it
-   * instead of taking a place.
-   */
-  add(key: string, item: I, bytes: number, dedupe?: { key: string; merge: (existing: I, item: I) => void }): Batch<I>[] {
+  /** Adds an item; returns the batches that became ready (full, or closed because this item would not fit). */
+  add(key: string, item: I, bytes: number): Batch<I>[] {
     const ready: Batch<I>[] = [];
     let batch = this.open.get(key);
-    if (batch && dedupe) {
-      const existing = batch.index?.get(dedupe.key);
-      if (existing !== undefined) {
-        dedupe.merge(existing, item);
-        return ready;
-      }
-    }
     if (batch && batch.items.length > 0 && batch.bytes + bytes > this.limits.maxBytes) {
       ready.push(batch);
       batch = undefined;
     }
     if (!batch) {
-      batch = { key, items: [], bytes: 0, openedAt: this.now(), ...(dedupe ? { index: new Map<string, I>() } : {}) };
+      batch = { key, items: [], bytes: 0, openedAt: this.now() };
       this.open.set(key, batch);
     }
     batch.items.push(item);
     batch.bytes += bytes;
-    if (dedupe) batch.index?.set(dedupe.key, item);
     if (batch.items.length >= this.limits.maxItems) ready.push(batch);
     for (const done of ready) if (this.open.get(done.key) === done) this.open.delete(done.key);
     return ready;

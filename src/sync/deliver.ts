@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { FatalApiError, RetryableApiError } from '../errors.js';
-import { TokenError } from '../rokt/auth.js';
+import { AuthExchangeError } from '../rokt/auth.js';
 import { exchangeContext } from '../rokt/exchange-context.js';
+import { describeRokt } from '../rokt/describe.js';
 import { NetworkError, type ApiResponse } from '../rokt/http.js';
 import { classifyStatus, retryAfterMs, retryDelayMs, type RetryPolicy } from '../rokt/retry.js';
+import type { RequestGate } from './concurrency/gate.js';
 
 /** One kind of request (events; one audience list, action and identifier kind). */
 export interface DeliveryTarget<I> {
@@ -37,19 +39,11 @@ export interface DeliveryContext {
   stopRetrying?: () => boolean;
   /** Pass attempt and record context to the HTTP layer (only the API-call debug log needs it). */
   traceExchanges?: boolean;
-}
-
-/** `{"data":{"code":"…","message":"…"}}` → "code: message", short and printable. */
-export function describeRokt(response: ApiResponse): string {
-  let detail = '';
-  try {
-    const body = JSON.parse(response.body) as { data?: { code?: unknown; message?: unknown }; code?: unknown; message?: unknown; error?: unknown };
-    const data = body.data ?? body;
-    detail = [data.code ?? body.error, data.message].filter((part) => typeof part === 'string' && part !== '').join(': ');
-  } catch {
-    detail = response.body.slice(0, 200);
-  }
-  return detail ? `HTTP ${response.status} (${detail.slice(0, 300)})` : `HTTP ${response.status}`;
+  /**
+   * The API family's gate (RequestPool.gate): when each request may go (adaptive concurrency, a
+   * family-wide Retry-After pause, pacing), fed with every answer. Without it requests go at once.
+   */
+  gate?: RequestGate;
 }
 
 /**
@@ -64,12 +58,13 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
   for (let retry = 0; ; retry += 1) {
     let failure: string;
     let waitHint: number | undefined;
+    let status: number | undefined;
+    const gate = context.gate;
+    const send = gate ? () => gate.send(() => target.send(items, requestKey), { retry: retry > 0 }) : () => target.send(items, requestKey);
     try {
       counters.requests += 1;
       // AsyncLocalStorage turns on promise hooks for the whole process: only when someone listens.
-      const response = context.traceExchanges
-        ? await exchangeContext.run({ attempt: retry + 1, records: target.records?.(items) ?? {} }, () => target.send(items, requestKey))
-        : await target.send(items, requestKey);
+      const response = context.traceExchanges ? await exchangeContext.run({ attempt: retry + 1, records: target.records?.(items) ?? {} }, send) : await send();
       const verdict = classifyStatus(response.status, { conflictMeansDelivered: target.conflictMeansDelivered });
       if (verdict === 'delivered') {
         if (response.status === 409) return { accepted: [], rejected: [], unverified: [...items] };
@@ -77,25 +72,26 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
       }
       if (verdict === 'split') return split(items, target, context, response);
       if (verdict === 'auth') {
-        throw new FatalApiError(`Rokt refused the ${target.name} with ${describeRokt(response)}: check the credentials and account_id, and that they are allowed this API`, {
+        throw new FatalApiError(`Rokt refused the ${target.name} with ${describeRokt(response)}: check the credentials (and account_id, where the API takes one), and that they are allowed this API`, {
           status: response.status,
         });
       }
       if (verdict === 'fatal') throw new FatalApiError(`Rokt answered the ${target.name} with ${describeRokt(response)}`, { status: response.status });
       failure = describeRokt(response);
+      status = response.status;
       waitHint = retryAfterMs(response.headers['retry-after'], now());
     } catch (error) {
-      if (error instanceof TokenError) {
+      if (error instanceof AuthExchangeError) {
         const verdict = classifyStatus(error.response.status, { conflictMeansDelivered: false });
-        if (verdict !== 'retry') throw new FatalApiError(`Rokt refused app_id/app_secret: the token endpoint answered ${describeRokt(error.response)}`, { status: 401 });
-        failure = `token endpoint ${describeRokt(error.response)}`;
+        if (verdict !== 'retry') throw new FatalApiError(`Rokt refused ${error.exchange} answered ${describeRokt(error.response)}`, { status: 401 });
+        failure = `${error.exchange} answered ${describeRokt(error.response)}`;
       } else if (error instanceof NetworkError) {
         failure = error.message;
       } else {
         throw error;
       }
     }
-    const delay = retryDelayMs({ retry, retryAfter: waitHint, policy });
+    const delay = gate ? gate.retryDelayMs({ retry, retryAfter: waitHint, status, policy }) : retryDelayMs({ retry, retryAfter: waitHint, policy });
     const elapsed = now() - startedAt;
     const notRetried = () => new RetryableApiError(`The ${target.name} was not retried because the run is stopping; last: ${failure}`);
     if (context.stopRetrying?.()) throw notRetried();
@@ -105,7 +101,7 @@ export async function deliver<I>(items: readonly I[], target: DeliveryTarget<I>,
       });
     }
     counters.retries += 1;
-    await context.sleep(delay);
+    await (gate ? gate.backoff(() => context.sleep(delay)) : context.sleep(delay));
     // The signal may have come while waiting.
     if (context.stopRetrying?.()) throw notRetried();
   }

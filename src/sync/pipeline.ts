@@ -1,33 +1,28 @@
-import { setImmediate as yieldToIo, setTimeout as sleepFor } from 'node:timers/promises';
-import { mapAudienceRecord } from '../catalog/map-audience.js';
-import { mapEventRecord, type EventPlan, type RoktEvent } from '../catalog/map-event.js';
-import { sha256Hex } from '../catalog/normalize.js';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Router, StreamRoute } from '../catalog/routes.js';
+import { applyRowRules, DELETED_IN_SOURCE, withoutLandingUrl } from '../catalog/row-rules.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, InputError, InterruptedError } from '../errors.js';
-import type { AudienceTransport } from '../rokt/audience-api.js';
-import type { EventsTransport } from '../rokt/events-api.js';
 import type { RetryPolicy } from '../rokt/retry.js';
-import { AudienceChanges, type AudienceBatch } from './audience-changes.js';
-import { Batcher, type Batch } from './batcher.js';
-import { deliver, type DeliveryContext, type DeliveryTarget } from './deliver.js';
-import { exposedGc, HeapGovernor } from './heap-governor.js';
+import { concurrencySummary, describeConcurrency } from './concurrency/report.js';
+import { deliver, type DeliveryContext } from './deliver.js';
+import type { AnyFamilyWriter, FamilyBatch, RoktObject } from './family.js';
 import type { SyncMessage, SyncOutput } from './messages.js';
+import { recordLines } from './record-lines.js';
 import type { RecordInfo } from './records.js';
 import { hashedCopy } from './rejected-record.js';
 import { RunReport } from './report.js';
 import { RequestPool } from './request-pool.js';
 import { StateTracker } from './state-tracker.js';
 import { StreamRegistry, type StreamRef } from './streams.js';
-import { audienceTarget, eventsTarget, type EventItem } from './targets.js';
 
 export interface PipelineOptions {
-  /** Messages in chunks (what one read of the input held): handled synchronously, awaiting only for a free request slot. */
+  /** Messages in slices: handled synchronously, awaiting only for a free request slot or an earlier change. */
   messages: AsyncIterable<readonly SyncMessage[]>;
   router: Router;
   config: Config;
-  events?: EventsTransport;
-  audiences?: AudienceTransport;
+  /** One writer per routed object, from the API family that sends it. */
+  writers: ReadonlyMap<RoktObject, AnyFamilyWriter>;
   output: SyncOutput;
   /** Stops reading input (a fatal failure, an interrupt), even while a read waits on idle input. */
   stopInput: () => void;
@@ -36,57 +31,48 @@ export interface PipelineOptions {
   random?: () => number;
 }
 
-/** Rokt documents no byte limit; staying well under 1 MB keeps every request safe. */
-const MAX_EVENT_REQUEST_BYTES = 900_000;
-const MIN_TARGETING_LIST = 1000;
-/** Small-list warnings printed one by one; the rest are counted in one line. */
-const LOGGED_SMALL_LISTS = 20;
-/** Audience lists with unsent changes at once; beyond, the oldest is sent (flat memory with many lists). */
-const MAX_OPEN_AUDIENCE_LISTS = 1000;
 /**
- * How long a waiting STATE lets its partial batch fill before it is sent anyway. Sources that
+ * How long a waiting STATE lets its partial batches fill before they are sent anyway. Sources that
  * checkpoint after every record would otherwise make every request carry one row; the STATE
  * promise is unchanged (it still goes out only once its records are in Rokt).
  */
 const STATE_LINGER_MS = 1000;
-/** Heap growth between forced full collections (when the process allows them). */
-const HEAP_BUDGET_BYTES = 16 * 1024 * 1024;
-/**
- * Messages handled between two turns of the event loop, so answers that arrived meanwhile free
- * their slot promptly instead of after a whole input chunk (bench/README.md measures the effect).
- */
-const MESSAGES_PER_TURN = 32;
 const NESTED_TOO_DEEPLY = 'the record is nested too deeply to be sent';
 
+/** A ready batch and the writer whose family sends it. */
+interface Outgoing {
+  writer: AnyFamilyWriter;
+  batch: FamilyBatch<unknown>;
+}
+
 /**
- * The write engine shared by events and audiences, Airbyte and Singer: reads messages, maps and
- * batches records, keeps `concurrency` requests in flight, and emits each STATE once every record
- * before it is accepted or rejected.
+ * The write engine, the same for every API family and both protocols: reads messages, hands each
+ * routed record to its object's writer, keeps `concurrency` requests in flight, and emits each
+ * STATE once every record before it is accepted or rejected. Nothing here knows a Rokt format.
  */
 export class WritePipeline {
   private readonly now: () => number;
   readonly report: RunReport;
   private readonly streams = new StreamRegistry();
   private readonly tracker: StateTracker<unknown, StreamRef>;
-  private readonly eventBatches: Batcher<EventItem>;
-  private readonly audienceChanges: AudienceChanges;
   private readonly pool: RequestPool;
   private readonly delivery: DeliveryContext;
   private readonly dispatches = new Set<Promise<void>>();
   private readonly unroutedStreams = new Set<StreamRef>();
-  private readonly heap = new HeapGovernor({ budgetBytes: HEAP_BUDGET_BYTES, collect: exposedGc() });
+  /** Each writer's object: requests go through that object's gate (its concurrency and pauses). */
+  private readonly objectOf = new Map<AnyFamilyWriter, RoktObject>();
   private interruptedBy?: 'SIGTERM' | 'SIGINT';
-  private eventsTarget?: DeliveryTarget<EventItem>;
   private stateFlush?: NodeJS.Timeout;
+  /** Rows of emitted windows the rejected-share guard has not judged yet (fewer than min_records_for_ratio). */
+  private unjudgedRows = { accepted: 0, rejected: 0 };
 
   constructor(private readonly options: PipelineOptions) {
     const { config } = options;
     this.now = options.now ?? Date.now;
     this.report = new RunReport({ log: (level, message) => void options.output.log(level, message), rejectedRecordsPath: config.rejected_records_path, now: this.now });
     this.tracker = new StateTracker(this.now);
-    this.eventBatches = new Batcher({ maxItems: config.batch_size, maxBytes: MAX_EVENT_REQUEST_BYTES }, this.now);
-    this.audienceChanges = new AudienceChanges({ maxItems: config.audience_batch_size, maxOpenLists: MAX_OPEN_AUDIENCE_LISTS, now: this.now });
-    this.pool = new RequestPool(config.concurrency, () => options.stopInput());
+    this.pool = new RequestPool({ mode: config.concurrency_mode, ceiling: config.concurrency }, () => options.stopInput());
+    for (const [object, writer] of options.writers) this.objectOf.set(writer, object);
     const policy: RetryPolicy = {
       maxRetries: config.max_retries,
       maxElapsedMs: config.retry_max_seconds * 1000,
@@ -117,24 +103,20 @@ export class WritePipeline {
 
   async run(): Promise<RunReport> {
     const flushEveryMs = this.options.config.flush_interval_seconds * 1000;
-    const timer = setInterval(() => this.dispatchAll(this.eventBatches.takeOlderThan(flushEveryMs), this.audienceChanges.takeOlderThan(flushEveryMs)), Math.min(1000, flushEveryMs));
+    const timer = setInterval(() => this.dispatchAll((writer) => writer.batches.takeOlderThan(flushEveryMs)), Math.min(1000, flushEveryMs));
     timer.unref();
     const progress = setInterval(() => void this.options.output.progress(this.progressLine()), this.options.config.progress_interval_seconds * 1000);
     progress.unref();
+    // Records waiting in a batch for a timer are work too: the process must not exit quietly meanwhile.
+    const releaseExitGuard = this.pool.guardExit(() => this.tracker.unsettledRecords);
     try {
       try {
-        let untilTurn = MESSAGES_PER_TURN;
-        reading: for await (const chunk of this.options.messages) {
-          for (const message of chunk) {
+        reading: for await (const slice of this.options.messages) {
+          for (const message of slice) {
             if (this.pool.failure || this.interruptedBy) break reading;
             const waiting = this.handle(message);
             if (waiting) await waiting;
-            if (--untilTurn === 0) {
-              untilTurn = MESSAGES_PER_TURN;
-              await yieldToIo();
-            }
           }
-          this.heap.check();
         }
       } catch (error) {
         // The input broke (e.g. an over-long line): deliver what was read and emit the states it
@@ -145,14 +127,23 @@ export class WritePipeline {
       if (this.interruptedBy) return await this.stopAfterInterrupt(this.interruptedBy);
       this.throwIfFailed();
       await this.finish();
-      this.warnSmallTargetingLists();
+      for (const writer of this.options.writers.values()) for (const warning of writer.finish?.() ?? []) void this.options.output.log('WARN', warning);
+      for (const warning of this.report.coverageWarnings()) void this.options.output.log('WARN', warning);
       return this.report;
     } finally {
+      releaseExitGuard();
       clearInterval(timer);
       clearInterval(progress);
       this.cancelStateFlush();
       await this.report.close();
     }
+  }
+
+  /** Figures the writers and the request pool add to the end-of-run summary (audience lists, concurrency). */
+  summaryExtras(): { sentence: string; details: Record<string, unknown> } {
+    const stats = this.pool.stats();
+    const details = Object.assign({ concurrency: concurrencySummary(stats) }, ...[...this.options.writers.values()].map((writer) => writer.summary?.() ?? {}));
+    return { sentence: describeConcurrency(stats), details };
   }
 
   private throwIfFailed(): void {
@@ -172,7 +163,8 @@ export class WritePipeline {
     return (
       `Progress: ${read} rows read, ${accepted} accepted, ${rejected} rejected, ${this.tracker.unsettledRecords} in flight, ` +
       `${this.report.counters.retries} retries, ${Math.round(read / seconds)} rows/s` +
-      (waiting ? `; ${waiting} states waiting, the oldest for ${(this.tracker.oldestPendingAgeMs() / 1000).toFixed(1)} s` : '; no state waiting')
+      (waiting ? `; ${waiting} states waiting, the oldest for ${(this.tracker.oldestPendingAgeMs() / 1000).toFixed(1)} s` : '; no state waiting') +
+      `; ${describeConcurrency(this.pool.stats())}`
     );
   }
 
@@ -189,7 +181,7 @@ export class WritePipeline {
     );
   }
 
-  /** Returns a promise only when the message must wait (a free request slot, an earlier audience change). */
+  /** Returns a promise only when the message must wait (a free request slot, an earlier change in flight). */
   private handle(message: SyncMessage): Promise<void> | undefined {
     switch (message.kind) {
       case 'record':
@@ -201,16 +193,16 @@ export class WritePipeline {
         return undefined;
       case 'stream_complete':
         this.cancelStateFlush();
-        return this.dispatchAndWaitForSlots(this.eventBatches.takeAll(), this.audienceChanges.takeAll());
+        return this.dispatchAndWaitForSlots(this.takeReady((writer) => writer.batches.takeAll()));
     }
   }
 
   /** A waiting state sends the partial batches after STATE_LINGER_MS, unless they filled up by then. */
   private scheduleStateFlush(): void {
-    if (this.stateFlush || (this.eventBatches.openBatches === 0 && this.audienceChanges.openLists === 0)) return;
+    if (this.stateFlush || ![...this.options.writers.values()].some((writer) => writer.batches.open > 0)) return;
     this.stateFlush = setTimeout(() => {
       this.stateFlush = undefined;
-      this.dispatchAll(this.eventBatches.takeAll(), this.audienceChanges.takeAll());
+      this.dispatchAll((writer) => writer.batches.takeAll());
     }, STATE_LINGER_MS);
     // End of input sends everything anyway; this timer alone must not keep the process up.
     this.stateFlush.unref();
@@ -225,157 +217,152 @@ export class WritePipeline {
     const stream = this.streams.get(message.stream);
     const counts = this.report.stream(stream);
     counts.received += 1;
-    const info: RecordInfo = { ref: this.tracker.registerRecord(stream), stream, line: message.line };
+    const record: RecordInfo = { ref: this.tracker.registerRecord(stream), stream, line: message.line };
     const route = this.options.router.route(message.stream, message.primaryKey);
     if (!route) {
-      this.rejectUnrouted(info);
+      this.rejectUnrouted(record);
       return undefined;
     }
     counts.object = route.object;
     if (message.rejection) {
-      this.reject(info, { ...message.rejection, record: this.rejectedCopy(message.data, route.plan) });
+      this.reject(record, { ...message.rejection, record: rejectedCopy(withoutLandingUrl(message.data, route), route) });
       return undefined;
     }
+    const writer = this.options.writers.get(route.object);
+    if (!writer) throw new ConfigError(`Stream "${stream.label}" is routed to "${route.object}", but no credentials for it are configured`);
+    // The binding's row rules (consent, source deletes, click ids from landing URLs), for every family.
+    const ruling = applyRowRules({ data: message.data, route });
+    this.report.ruled({ stream, line: message.line, ruling });
+    if (!ruling.send) {
+      // A row deleted in the source is refused on purpose: the rejection guard does not count it.
+      this.reject(record, { reason: ruling.reason, record: rejectedCopy(ruling.data, route) }, { deliberate: ruling.deleted });
+      return undefined;
+    }
+    let mapped;
     try {
-      return route.object === 'event' ? this.addEvent(info, message.data, route) : this.addAudienceMember(info, message.data, route);
+      mapped = writer.map({ record, data: ruling.data, route: ruling.route, nowMs: this.now() });
     } catch (error) {
       // JSON of a value nested thousands deep overflows the stack: the row cannot be sent.
       if (!(error instanceof RangeError)) throw error;
-      this.reject(info, { reason: NESTED_TOO_DEEPLY });
+      this.reject(record, { reason: NESTED_TOO_DEEPLY });
       return undefined;
     }
-  }
-
-  /** The copy of a rejected row for the rejected-records file (only fields sent to Rokt, PII hashed). */
-  private rejectedCopy(data: Record<string, unknown>, plan: StreamRoute['plan']): Record<string, unknown> | undefined {
-    try {
-      return hashedCopy(data, plan);
-    } catch (error) {
-      if (error instanceof RangeError) return undefined;
-      throw error;
-    }
-  }
-
-  private addEvent(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'event' }>): Promise<void> | undefined {
-    if (!this.options.events) throw new ConfigError(`Stream "${info.stream.label}" sends events, but no Event API credentials are configured`);
-    const mapped = mapEventRecord({ data, plan: route.plan, nowMs: this.now() });
     if (!mapped.ok) {
-      this.reject(info, { ...mapped.rejection, record: this.rejectedCopy(data, route.plan) });
+      this.reject(record, { ...mapped.rejection, record: rejectedCopy(ruling.data, ruling.route) });
       return undefined;
     }
-    const json = JSON.stringify(mapped.value);
-    const bytes = Buffer.byteLength(json);
-    if (bytes > MAX_EVENT_REQUEST_BYTES) {
-      this.reject(info, { reason: `the event is larger than the ${MAX_EVENT_REQUEST_BYTES}-byte request limit`, record: this.rejectedCopy(data, route.plan) });
-      return undefined;
-    }
-    const item: EventItem = { ref: info.ref, stream: info.stream, line: info.line, json, bytes, clientEventId: mapped.value.clientEventId, plan: route.plan };
-    const ready = this.eventBatches.add('events', item, bytes + 1);
-    return ready.length ? this.dispatchAndWaitForSlots(ready, []) : undefined;
+    return this.add(writer, mapped.value);
   }
 
-  private addAudienceMember(info: RecordInfo, data: Record<string, unknown>, route: Extract<StreamRoute, { object: 'audience' }>): Promise<void> | undefined {
-    if (!this.options.audiences) throw new ConfigError(`Stream "${info.stream.label}" writes audiences, but no Audience API credentials are configured`);
-    const mapped = mapAudienceRecord({ data, plan: route.plan });
-    if (!mapped.ok) {
-      this.reject(info, { ...mapped.rejection, record: this.rejectedCopy(data, route.plan) });
-      return undefined;
+  /** Hands a mapped row to its writer's batches; waits first when an earlier change must settle. */
+  private add(writer: AnyFamilyWriter, mapped: unknown): Promise<void> | undefined {
+    const added = writer.batches.add(mapped);
+    if ('waitFor' in added) {
+      return Promise.race([added.waitFor, this.pool.failed]).then(() => (this.pool.failure ? undefined : this.add(writer, mapped)));
     }
-    const { list, action, key, identifier } = mapped.value;
-    // The person, whatever identifier kind carries them: a plain (normalized) email or its SHA-256.
-    const change = { list, action, key, identifier, person: key === 'sha256s' ? identifier : sha256Hex(identifier), record: info };
-    const add = () => {
-      const ready = this.audienceChanges.add(change);
-      return ready.length ? this.dispatchAndWaitForSlots([], ready) : undefined;
-    };
-    const earlier = this.audienceChanges.conflict(change);
-    if (!earlier) return add();
-    // A request of the other action for this person is in flight: this change goes only after it.
-    return Promise.race([earlier, this.pool.failed]).then(() => (this.pool.failure ? undefined : add()));
+    return added.ready.length ? this.dispatchAndWaitForSlots(added.ready.map((batch) => ({ writer, batch }))) : undefined;
   }
 
-  private rejectUnrouted(info: RecordInfo): void {
+  private rejectUnrouted(record: RecordInfo): void {
     if (this.options.config.unrouted_streams === 'fail') {
-      throw new ConfigError(`Stream "${info.stream.label}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding), and unrouted_streams is "fail"`);
+      throw new ConfigError(`Stream "${record.stream.label}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding), and unrouted_streams is "fail"`);
     }
-    if (!this.unroutedStreams.has(info.stream)) {
-      this.unroutedStreams.add(info.stream);
+    if (!this.unroutedStreams.has(record.stream)) {
+      this.unroutedStreams.add(record.stream);
       void this.options.output.log(
         'WARN',
-        `Stream "${info.stream.label}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding): its records are counted as rejected and not sent`,
+        `Stream "${record.stream.label}" is not routed to Rokt (no destination_object_name in the catalog and no config.streams binding): its records are counted as rejected and not sent`,
       );
     }
-    this.reject(info, { reason: 'stream is not routed to Rokt' }, { quiet: true });
+    this.reject(record, { reason: 'stream is not routed to Rokt' }, { quiet: true });
   }
 
-  private reject(info: RecordInfo, rejection: { field?: string; reason: string; record?: unknown }, options: { quiet?: boolean } = {}): void {
-    this.report.rejected({ stream: info.stream, line: info.line, ...rejection }, options);
-    this.tracker.settle(info.ref, 'rejected');
+  private reject(record: RecordInfo, rejection: { field?: string; reason: string; record?: unknown }, options: { quiet?: boolean; deliberate?: boolean } = {}): void {
+    this.report.rejected({ stream: record.stream, line: record.line, ...rejection }, options);
+    this.tracker.settle(record.ref, 'rejected', options);
     this.emitReadyStates();
   }
 
-  private accept(info: RecordInfo, options: { verified: boolean } = { verified: true }): void {
-    this.report.accepted(info.stream, options);
-    this.tracker.settle(info.ref, 'accepted');
+  private accept(record: RecordInfo, options: { verified: boolean } = { verified: true }): void {
+    this.report.accepted(record.stream, options);
+    this.tracker.settle(record.ref, 'accepted');
+  }
+
+  private takeReady(take: (writer: AnyFamilyWriter) => FamilyBatch<unknown>[]): Outgoing[] {
+    return [...this.options.writers.values()].flatMap((writer) => take(writer).map((batch) => ({ writer, batch })));
   }
 
   /** Starts requests for ready batches, waiting for free slots: this is the backpressure on input. */
-  private async dispatchAndWaitForSlots(events: Batch<EventItem>[], audiences: AudienceBatch[]): Promise<void> {
-    this.dispatchAll(events, audiences);
+  private async dispatchAndWaitForSlots(outgoing: Outgoing[]): Promise<void> {
+    for (const { writer, batch } of outgoing) this.dispatch(writer, batch);
     await Promise.all([...this.dispatches]);
   }
 
-  private dispatchAll(events: Batch<EventItem>[], audiences: AudienceBatch[]): void {
-    for (const batch of events) this.dispatch(() => this.sendEvents(batch));
-    for (const batch of audiences) this.dispatch(() => this.sendAudience(batch));
+  private dispatchAll(take: (writer: AnyFamilyWriter) => FamilyBatch<unknown>[]): void {
+    for (const { writer, batch } of this.takeReady(take)) this.dispatch(writer, batch);
   }
 
-  private dispatch(send: () => Promise<void>): void {
-    const started = this.pool.start(send).finally(() => this.dispatches.delete(started));
+  private dispatch(writer: AnyFamilyWriter, batch: FamilyBatch<unknown>): void {
+    const started = this.pool.start(() => this.send(writer, batch)).finally(() => this.dispatches.delete(started));
     this.dispatches.add(started);
   }
 
-  private async sendEvents(batch: Batch<EventItem>): Promise<void> {
-    this.eventsTarget ??= eventsTarget({
-      transport: this.options.events as EventsTransport,
-      accountId: this.options.config.account_id,
-      // Nothing to reject when Rokt names no event of the request: make the mismatch visible.
-      onUnmatched: (count) => void this.options.output.log('ERROR', `Rokt reported ${count} unprocessed records that match no clientEventId of the request; they cannot be told apart and were counted as accepted`),
-    });
-    const result = await deliver(batch.items, this.eventsTarget, this.delivery);
-    for (const item of result.accepted) this.accept(item);
-    for (const item of result.unverified) this.accept(item, { verified: false });
-    for (const { item, reason } of result.rejected) this.reject(item, { reason, record: rejectedEventCopy(item) });
-    this.emitReadyStates();
-  }
-
-  private async sendAudience(batch: AudienceBatch): Promise<void> {
+  private async send(writer: AnyFamilyWriter, batch: FamilyBatch<unknown>): Promise<void> {
     try {
-      const target = audienceTarget({ transport: this.options.audiences as AudienceTransport, batch });
-      const result = await deliver(batch.items, target, this.delivery);
-      this.report.audienceMembersSent(batch.list, batch.action, result.accepted.length);
-      for (const item of result.accepted) for (const info of item.records) this.accept(info);
-      for (const item of result.unverified) for (const info of item.records) this.accept(info, { verified: false });
+      const target = { ...writer.target(batch), records: (items: readonly unknown[]) => recordLines(items.flatMap((item) => writer.records(item))) };
+      const gate = this.pool.gate(this.objectOf.get(writer) as RoktObject);
+      const result = await deliver(batch.items, target, { ...this.delivery, gate });
+      for (const item of result.accepted) for (const record of writer.records(item)) this.accept(record);
+      for (const item of result.unverified) for (const record of writer.records(item)) this.accept(record, { verified: false });
       for (const { item, reason } of result.rejected) {
-        const person = batch.key === 'sha256s' ? item.identifier : sha256Hex(item.identifier);
-        for (const info of item.records) this.reject(info, { reason, record: { list: batch.list, action: batch.action, emailsha256: person } });
+        const copy = writer.rejectedCopy(item, batch);
+        for (const record of writer.records(item)) this.reject(record, { reason, record: copy });
       }
+      writer.onSettled?.({ batch, ...result });
       this.emitReadyStates();
     } finally {
-      this.audienceChanges.settled(batch);
+      writer.batches.settled?.(batch);
     }
   }
 
   private emitReadyStates(): void {
     for (const state of this.tracker.takeReady()) {
+      this.guardRejectedShare(state.window);
       void this.options.output.emitState(state.payload, { recordCount: state.window.accepted, rejectedRecordCount: state.window.rejected });
     }
+  }
+
+  /**
+   * A mapping mistake rejects every row with a reason, and the checkpoint would then move past rows
+   * that were never sent: stop before such a window's STATE, so a fixed config re-sends them.
+   */
+  private guardRejectedShare(window: { accepted: number; rejected: number; deliberate: number }): void {
+    const { max_rejected_ratio: maxShare, min_records_for_ratio: minRows } = this.options.config;
+    // Small windows (a state after every few rows) are judged together, once they hold minRows rows.
+    // Rows refused on purpose (deleted in the source) are left out: a CDC purge is no mapping mistake.
+    const judged = this.unjudgedRows;
+    judged.accepted += window.accepted;
+    judged.rejected += window.rejected - window.deliberate;
+    const rows = judged.accepted + judged.rejected;
+    if (rows < minRows) return;
+    const rejected = judged.rejected;
+    this.unjudgedRows = { accepted: 0, rejected: 0 };
+    if (maxShare >= 1 || rejected < maxShare * rows) return;
+    const reasons = new Map<string, number>();
+    for (const counts of this.report.streams.values()) {
+      for (const [reason, count] of counts.rejectedByReason) if (reason !== DELETED_IN_SOURCE) reasons.set(reason, (reasons.get(reason) ?? 0) + count);
+    }
+    const top = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3);
+    throw new ConfigError(
+      `${rejected} of the ${rows} rows before a checkpoint were rejected (max_rejected_ratio ${maxShare}): the state is not emitted, so the same rows are sent again once the config is fixed. ` +
+        `Top reasons: ${top.map(([reason, count]) => `${reason} (${count})`).join('; ')}.`,
+    );
   }
 
   /** End of input: send everything, wait for every answer, emit the remaining states; fails as soon as a request fails. */
   private async finish(): Promise<void> {
     this.cancelStateFlush();
-    this.dispatchAll(this.eventBatches.takeAll(), this.audienceChanges.takeAll());
+    this.dispatchAll((writer) => writer.batches.takeAll());
     while (this.dispatches.size > 0 && !this.pool.failure) await Promise.race([Promise.all([...this.dispatches]), this.pool.failed]);
     this.throwIfFailed();
     await Promise.race([this.pool.drain().catch(() => undefined), this.pool.failed]);
@@ -385,34 +372,14 @@ export class WritePipeline {
       throw new Error(`Internal error: ${this.tracker.pendingStates} states and ${this.tracker.unsettledRecords} records still pending at the end of input`);
     }
   }
-
-  private warnSmallTargetingLists(): void {
-    const small = this.report.lists().filter(({ action, members }) => action === 'include' && members < MIN_TARGETING_LIST);
-    for (const { list, members } of small.slice(0, LOGGED_SMALL_LISTS)) {
-      void this.options.output.log(
-        'WARN',
-        `Audience "${list}": ${members} members were added in this run. Rokt targets lists of at least ${MIN_TARGETING_LIST} people; if earlier runs already added members the list may be large enough (this counts only this run).`,
-      );
-    }
-    if (small.length > LOGGED_SMALL_LISTS) {
-      void this.options.output.log('WARN', `${small.length - LOGGED_SMALL_LISTS} more audiences got fewer than ${MIN_TARGETING_LIST} members in this run (the summary lists every audience).`);
-    }
-  }
 }
 
-/**
- * A rejected event as the rejected-records file shows it: its fields as a row under Rokt's names,
- * through the same copy as rows rejected before sending (PII hashed whatever hash_pii says).
- */
-function rejectedEventCopy(item: EventItem): Record<string, unknown> {
-  const event = JSON.parse(item.json.toString()) as RoktEvent;
-  const row = new Map<string, unknown>([
-    ['clientEventId', event.clientEventId],
-    ['eventType', event.eventType],
-    ['eventTime', event.eventTime],
-  ]);
-  for (const { name, value } of event.objectData) row.set(name, value);
-  for (const { name, value } of event.metaData ?? []) row.set(`metadata.${name}`, value);
-  const asSent: EventPlan = { ...item.plan, renames: new Map(), constants: [], keepUnknownColumns: true };
-  return hashedCopy(Object.fromEntries(row), asSent);
+/** The copy of a rejected row for the rejected-records file (only fields sent to Rokt, PII hashed). */
+function rejectedCopy(data: Record<string, unknown>, route: StreamRoute): Record<string, unknown> | undefined {
+  try {
+    return hashedCopy(data, route.plan);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
 }

@@ -4,17 +4,18 @@
  * whatever `hash_pii` says:
  * - Rokt's PII fields (email, mobile, first/last name, IP address) are written as the SHA-256
  *   digest of their normalized value; a `…sha256` field that is not a digest is hashed too.
- * - Custom attributes and `metadata.` entries are written hashed (SHA-256 of the string Rokt would
- *   get): the connector cannot tell which of a source's own columns hold personal data.
+ * - Customer and device ids, custom attributes and `metadata.` entries are written hashed (SHA-256
+ *   of the string Rokt would get): the connector cannot tell which of a source's own columns hold
+ *   personal data.
  * - `clientEventId`, `eventType`, `eventTime`, Rokt's other known fields and an audience's `list` are
  *   written as given, so the row can be found and fixed.
  * Columns the stream drops (unmapped ones, unless `unmapped_columns` is `custom_attributes`) and
  * reserved `rokt.` names are left out.
  */
-import { CORE_FIELD_BY_LOWER_NAME, EVENT_FIELDS_BY_LOWER_NAME, METADATA_PREFIX } from '../catalog/fields.js';
-import type { AudiencePlan } from '../catalog/map-audience.js';
-import type { EventPlan } from '../catalog/map-event.js';
-import { hashPii, sha256Hex } from '../catalog/normalize.js';
+import { CORE_FIELD_BY_LOWER_NAME, EVENT_FIELDS_BY_LOWER_NAME, METADATA_PREFIX } from '../rules/fields.js';
+import type { AudiencePlan } from '../rules/map-audience.js';
+import type { EventPlan } from '../rules/map-event.js';
+import { hashPii, sha256Hex } from '../rules/normalize.js';
 import { isEmptyValue, toRoktString, type FieldPlan } from '../catalog/plan.js';
 
 const RESERVED = /^rokt\./i;
@@ -65,6 +66,7 @@ function eventField({ plan, name, value, explicit }: FieldInput): CopiedField {
   const known = isMetadata ? undefined : EVENT_FIELDS_BY_LOWER_NAME.get(lower);
   const pii = known?.pii ?? known?.sha256Of;
   if (pii) return { name, value: hashPii(pii, toRoktString(value)) };
+  if (known?.identifier) return { name, value: sha256Hex(toRoktString(value)) };
   if (known) return { name, value };
   if (!isMetadata && !explicit && !plan.keepUnknownColumns) return undefined;
   return { name, value: sha256Hex(toRoktString(value)) };

@@ -1,5 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stringify as losslessStringify } from 'lossless-json';
+import { coverageWarning, IdentifierCoverage } from '../catalog/identifier-coverage.js';
+import { NO_CONSENT, type RowRuling } from '../catalog/row-rules.js';
 import type { StreamRef } from './streams.js';
 
 export interface StreamCounts {
@@ -14,6 +16,8 @@ export interface StreamCounts {
   acceptedUnverified: number;
   rejected: number;
   rejectedByReason: Map<string, number>;
+  /** Rows the source marked deleted: audience removals, or event rows rejected. */
+  deletedInSource: number;
 }
 
 export interface Rejected {
@@ -28,22 +32,17 @@ export interface Rejected {
 
 const LOGGED_PER_REASON = 5;
 
-/** An audience list's members sent in this run, by action. */
-interface ListCounts {
-  list: string;
-  action: string;
-  members: number;
-}
-
 /**
- * Counts what happened to every record, per stream and per audience list, reports rejections
+ * Counts what happened to every record, per stream, reports rejections
  * without raw PII, and writes the optional rejected-records file.
  */
 export class RunReport {
   readonly streams = new Map<StreamRef, StreamCounts>();
-  /** By list name, then action: structured keys, since list names are data. */
-  private readonly listCounts = new Map<string, Map<string, ListCounts>>();
   readonly counters = { requests: 0, retries: 0, splits: 0 };
+  /** Which identifiers the rows handed to Rokt carried, per stream. */
+  readonly coverage = new IdentifierCoverage<StreamRef>();
+  /** Row-rule warnings already logged, by stream then kind: once per stream. */
+  private readonly warned = new Map<StreamRef, Set<string>>();
   invalidLines = 0;
   private readonly startedAt: number;
   private readonly file?: WriteStream;
@@ -66,7 +65,7 @@ export class RunReport {
   stream(stream: StreamRef): StreamCounts {
     let counts = this.streams.get(stream);
     if (!counts) {
-      counts = { received: 0, accepted: 0, acceptedUnverified: 0, rejected: 0, rejectedByReason: new Map() };
+      counts = { received: 0, accepted: 0, acceptedUnverified: 0, rejected: 0, rejectedByReason: new Map(), deletedInSource: 0 };
       this.streams.set(stream, counts);
     }
     return counts;
@@ -94,17 +93,32 @@ export class RunReport {
     this.file?.write(losslessStringify({ stream: key.name, ...(key.namespace === undefined ? {} : { namespace: key.namespace }), line: rejection.line, field: rejection.field, reason: rejection.reason, record: rejection.record }) + '\n');
   }
 
-  audienceMembersSent(list: string, action: string, count: number): void {
-    let byAction = this.listCounts.get(list);
-    if (!byAction) this.listCounts.set(list, (byAction = new Map()));
-    const entry = byAction.get(action) ?? { list, action, members: 0 };
-    entry.members += count;
-    byAction.set(action, entry);
+  /**
+   * What the row rules decided for a record (src/catalog/row-rules.ts): counts source deletes, logs a
+   * rule's warning once per stream, and counts the identifiers of a row that goes on to be sent.
+   */
+  ruled(options: { stream: StreamRef; line: number; ruling: RowRuling }): void {
+    const { stream, line, ruling } = options;
+    if (ruling.deleted) this.stream(stream).deletedInSource += 1;
+    if (!ruling.send) return;
+    this.coverage.count(stream, { data: ruling.data, plan: ruling.route.plan });
+    const warning = ruling.warning;
+    if (!warning) return;
+    let kinds = this.warned.get(stream);
+    if (!kinds) this.warned.set(stream, (kinds = new Set()));
+    if (kinds.has(warning.kind)) return;
+    kinds.add(warning.kind);
+    this.options.log('WARN', `${warning.message} (first at line ${line})`);
   }
 
-  /** Every (list, action) with the members sent in this run. */
-  lists(): ListCounts[] {
-    return [...this.listCounts.values()].flatMap((byAction) => [...byAction.values()]);
+  /** End of a run: one warning per stream whose rows mostly lacked a strong identifier. */
+  coverageWarnings(): string[] {
+    const warnings: string[] = [];
+    for (const [stream, counts] of this.coverage.entries()) {
+      const warning = coverageWarning(stream.label, counts);
+      if (warning) warnings.push(warning);
+    }
+    return warnings;
   }
 
   async close(): Promise<void> {
@@ -112,12 +126,15 @@ export class RunReport {
     if (file) await new Promise<void>((resolve) => file.end(resolve));
   }
 
-  summary(): { sentence: string; details: Record<string, unknown> } {
+  /** `extra`: figures the API families add (e.g. `audience_lists`). */
+  summary(extra: Record<string, unknown> = {}): { sentence: string; details: Record<string, unknown> } {
     const elapsedMs = Math.max(1, this.now() - this.startedAt);
     let received = 0;
     let accepted = 0;
     let unverified = 0;
     let rejected = 0;
+    let noConsent = 0;
+    let deletedInSource = 0;
     const streams: [string, unknown][] = [];
     const objects: Record<string, { received: number; accepted: number; accepted_unverified: number; rejected: number }> = {};
     for (const [stream, counts] of this.streams) {
@@ -125,6 +142,9 @@ export class RunReport {
       accepted += counts.accepted;
       unverified += counts.acceptedUnverified;
       rejected += counts.rejected;
+      const streamNoConsent = counts.rejectedByReason.get(NO_CONSENT) ?? 0;
+      noConsent += streamNoConsent;
+      deletedInSource += counts.deletedInSource;
       const object = (objects[counts.object ?? 'unrouted'] ??= { received: 0, accepted: 0, accepted_unverified: 0, rejected: 0 });
       object.received += counts.received;
       object.accepted += counts.accepted;
@@ -138,6 +158,8 @@ export class RunReport {
           accepted_unverified: counts.acceptedUnverified,
           rejected: counts.rejected,
           rejected_by_reason: Object.fromEntries(counts.rejectedByReason),
+          no_consent: streamNoConsent,
+          deleted_in_source: counts.deletedInSource,
         },
       ]);
     }
@@ -147,6 +169,8 @@ export class RunReport {
       accepted,
       accepted_unverified: unverified,
       rejected,
+      no_consent: noConsent,
+      deleted_in_source: deletedInSource,
       requests: this.counters.requests,
       retries: this.counters.retries,
       split_requests: this.counters.splits,
@@ -156,10 +180,12 @@ export class RunReport {
       objects,
       // fromEntries: a stream named `__proto__` stays a plain key.
       streams: Object.fromEntries(streams),
-      audience_lists: this.lists(),
+      identifier_coverage: Object.fromEntries([...this.coverage.entries()].map(([stream, counts]) => [stream.label, counts])),
+      ...extra,
     };
     const sentence =
-      `Sync summary: ${received} records received, ${accepted} accepted by Rokt, ${rejected} rejected; ` +
+      `Sync summary: ${received} records received, ${accepted} accepted by Rokt, ${rejected} rejected${noConsent ? ` (${noConsent} without consent)` : ''}; ` +
+      (deletedInSource ? `${deletedInSource} rows deleted in the source (audience members removed, events not sent); ` : '') +
       (unverified
         ? `${unverified} counted as delivered without Rokt's verdict (a lost answer, then 409 "already received": any of them Rokt refused in the lost answer cannot be known); `
         : '') +

@@ -1,6 +1,7 @@
 import type { Router } from '../catalog/routes.js';
 import type { Config } from '../config/schema.js';
-import { createRoktClients } from '../rokt/clients.js';
+import type { AnyFamilyWriter, RoktObject } from './family.js';
+import { pacedInput } from './input-pacing.js';
 import type { SyncMessage, SyncOutput } from './messages.js';
 import { WritePipeline } from './pipeline.js';
 import type { RunReport } from './report.js';
@@ -13,21 +14,28 @@ export interface RunSyncOptions {
   stopInput: () => void;
   /** Filled in by the protocol reader while the run goes on. */
   inputCounts: { invalidLines: number };
+  /** Creates one writer per routed object (the API families; in a dry run, writers that send nothing). */
+  createWriters: (objects: Set<RoktObject>, log: (level: 'ERROR' | 'WARN' | 'INFO', message: string) => void) => {
+    writers: Map<RoktObject, AnyFamilyWriter>;
+    dryRun?: { requests: number };
+    notes: string[];
+  };
 }
 
 /**
- * One `write` run, Airbyte or Singer: Rokt clients (or dry-run stand-ins), the engine, signal
- * handling, and the end-of-run summary as one LOG line (a sentence plus its JSON details).
+ * One `write` run, Airbyte or Singer: the writers, the engine, signal handling, and the
+ * end-of-run summary as one LOG line (a sentence plus its JSON details).
  */
 export async function runSync(options: RunSyncOptions): Promise<RunReport> {
   const { config } = options;
-  const clients = createRoktClients(config, options.router.objects());
-  const output = clients.dryRun ? withheldStates(options.output) : options.output;
-  if (clients.dryRun) {
+  const log = (level: 'ERROR' | 'WARN' | 'INFO', message: string) => void options.output.log(level, message);
+  const { writers, dryRun, notes } = options.createWriters(options.router.objects(), log);
+  const output = dryRun ? withheldStates(options.output) : options.output;
+  if (dryRun) {
     await output.log('WARN', `Dry run: nothing is sent to Rokt; the requests that would be sent go to ${config.dry_run_output_path ?? 'stderr'}. No STATE is echoed: it would advance the source's cursor although nothing reached Rokt.`);
   }
-  for (const note of clients.notes) await output.log('INFO', note);
-  const pipeline = new WritePipeline({ ...options, output, events: clients.events, audiences: clients.audiences });
+  for (const note of notes) await output.log('INFO', note);
+  const pipeline = new WritePipeline({ ...options, messages: pacedInput(options.messages), output, writers });
   const onSignal = (signal: 'SIGTERM' | 'SIGINT') => pipeline.interrupt(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
@@ -39,9 +47,12 @@ export async function runSync(options: RunSyncOptions): Promise<RunReport> {
     process.off('SIGINT', onSignal);
   }
   report.invalidLines = options.inputCounts.invalidLines;
-  const { sentence, details } = report.summary();
-  const prefix = clients.dryRun ? `Dry run (${clients.dryRun.requests} requests not sent): ` : '';
-  await output.log('INFO', `${prefix}${sentence} ${JSON.stringify({ ...details, dry_run: Boolean(clients.dryRun) })}`);
+  const extras = pipeline.summaryExtras();
+  const summary = report.summary(extras.details);
+  const sentence = `${summary.sentence}; ${extras.sentence}`;
+  const details = summary.details;
+  const prefix = dryRun ? `Dry run (${dryRun.requests} requests not sent): ` : '';
+  await output.log('INFO', `${prefix}${sentence} ${JSON.stringify({ ...details, dry_run: Boolean(dryRun) })}`);
   return report;
 }
 

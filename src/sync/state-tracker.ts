@@ -11,6 +11,8 @@ export interface Window {
   received: number;
   accepted: number;
   rejected: number;
+  /** Of the rejected: rows refused on purpose (deleted in the source), which say nothing of a mapping mistake. */
+  deliberate: number;
 }
 
 export interface RecordRef {
@@ -27,7 +29,7 @@ export interface PendingState<S> {
   readonly receivedAt: number;
 }
 
-const newWindow = (): Window => ({ received: 0, accepted: 0, rejected: 0 });
+const newWindow = (): Window => ({ received: 0, accepted: 0, rejected: 0, deliberate: 0 });
 
 /** `K`: what identifies a stream (an object from StreamRegistry; never a string built from names). */
 export class StateTracker<S, K = unknown> {
@@ -64,9 +66,13 @@ export class StateTracker<S, K = unknown> {
     this.settledRing = grown;
   }
 
-  settle(ref: RecordRef, outcome: 'accepted' | 'rejected'): void {
+  settle(ref: RecordRef, outcome: 'accepted' | 'rejected', options: { deliberate?: boolean } = {}): void {
     ref.streamWindow[outcome] += 1;
     ref.globalWindow[outcome] += 1;
+    if (options.deliberate) {
+      ref.streamWindow.deliberate += 1;
+      ref.globalWindow.deliberate += 1;
+    }
     const ring = this.settledRing;
     if (ref.seq !== this.lowWatermark) {
       ring[ref.seq % ring.length] = 1;

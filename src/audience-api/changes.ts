@@ -1,5 +1,5 @@
-import type { AudienceAction, IdentifierKey } from '../catalog/map-audience.js';
-import type { RecordInfo } from './records.js';
+import type { AudienceAction, IdentifierKey } from '../rules/map-audience.js';
+import type { RecordInfo } from '../sync/records.js';
 
 /** One identifier in an audience request, and every record that asked for it (deduplicated). */
 export interface AudienceItem {

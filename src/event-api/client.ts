@@ -1,6 +1,8 @@
-import type { EventAuth } from '../config/credentials.js';
-import { basicAuth, OAuthToken } from './auth.js';
-import { endpoint, type ApiResponse, type HttpClient } from './http.js';
+import { basicAuth } from '../rokt/auth.js';
+import { endpoint, type ApiResponse } from '../rokt/http.js';
+import type { Sender } from '../rokt/sender.js';
+import type { EventAuth } from './credentials.js';
+import { OAuthToken } from './oauth.js';
 
 export const ROKT_VERSION = '2020-05-21';
 
@@ -12,29 +14,30 @@ export interface EventsTransport {
   send(body: Buffer, requestKey: string): Promise<ApiResponse>;
 }
 
-const eventHeaders = (authorization: string): Record<string, string> => ({
-  Authorization: authorization,
+const eventHeaders = (authorization: string | undefined): Record<string, string> => ({
+  ...(authorization === undefined ? {} : { Authorization: authorization }),
   'Content-Type': 'application/json',
   Charset: 'utf-8',
   'Rokt-Version': ROKT_VERSION,
   Accept: 'application/json',
 });
 
-export function createEventsTransport(options: { auth: EventAuth; http: HttpClient; apiUrl: string; now?: () => number }): EventsTransport {
-  const { auth, http, apiUrl } = options;
+export function createEventsTransport(options: { auth: EventAuth; sender: Sender; apiUrl: string; now?: () => number }): EventsTransport {
+  const { auth, sender, apiUrl } = options;
   if (auth.version === 'v2') {
     const url = endpoint(apiUrl, '/v2/events');
     const authorization = basicAuth(auth.publicKey, auth.secretKey);
     return {
       version: 'v2',
       conflictMeansDelivered: false,
-      send: (body) => http.request({ method: 'POST', url, headers: eventHeaders(authorization), body }),
+      send: (body) => sender.send({ method: 'POST', url, headers: eventHeaders(authorization), body }),
     };
   }
   const url = endpoint(apiUrl, '/v1/events');
-  const token = new OAuthToken({ http, apiUrl, appId: auth.appId, appSecret: auth.appSecret, now: options.now });
-  const sendOnce = async (body: Buffer, requestKey: string) =>
-    http.request({ method: 'POST', url, headers: { ...eventHeaders(`Bearer ${await token.get()}`), 'Idempotency-Key': requestKey }, body });
+  const token = new OAuthToken({ sender, apiUrl, appId: auth.appId, appSecret: auth.appSecret, now: options.now });
+  // A dry run opens no connection, not even for a token.
+  const authorization = async () => (sender.dryRun ? undefined : `Bearer ${await token.get()}`);
+  const sendOnce = async (body: Buffer, requestKey: string) => sender.send({ method: 'POST', url, headers: { ...eventHeaders(await authorization()), 'Idempotency-Key': requestKey }, body });
   return {
     version: 'v1',
     conflictMeansDelivered: true,

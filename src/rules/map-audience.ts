@@ -1,5 +1,5 @@
 import { hashPii, isPlausibleEmail, isSha256Hex, normalizePii } from './normalize.js';
-import { isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from './plan.js';
+import { isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from '../catalog/plan.js';
 
 export type AudienceAction = 'include' | 'exclude';
 /** The Audience API body key a member goes under: plain and hashed never share a request. */

@@ -15,6 +15,8 @@ export interface EventField {
   sha256Of?: PiiKind;
   /** Normalized but never hashed (zip codes: trim, remove spaces). */
   normalize?: 'zip';
+  /** Identifies a person or device without being one of Rokt's PII fields: hashed wherever the connector writes it down (rejected-records file). */
+  identifier?: true;
 }
 
 const hashed = (what: string) =>
@@ -34,6 +36,26 @@ export const EVENT_FIELDS: EventField[] = [
   { name: 'email', pii: 'email', hashedName: 'emailsha256', description: piiDescription('Customer email', 'trim, lowercase, remove spaces', 'emailsha256') },
   { name: 'emailsha256', sha256Of: 'email', description: hashed('email') },
   { name: 'passbackconversiontrackingid', description: 'The Rokt click id (`rtid`) captured on your site; with email it attributes the event.' },
+  {
+    name: 'landing_url',
+    description:
+      'The landing page address of the visit. When the row has no passbackconversiontrackingid, the click id is taken from its `rtid` (else `rclid`) query parameter. The address itself is never sent to Rokt (page addresses often carry personal data).',
+  },
+  // Identities of the Event and Audience API (mParticle); the legacy Event API gets them as custom attributes.
+  { name: 'customerid', identifier: true, description: 'Your own id of the customer. Event and Audience API: sent as `user_identities.customerid`; the legacy Event API gets it as a custom attribute.' },
+  { name: 'useragent', identifier: true, description: 'The browser’s User-Agent header. Event and Audience API: sent as `device_info.http_header_user_agent`.' },
+  {
+    name: 'iosadvertisingid',
+    identifier: true,
+    description: 'Apple advertising id (IDFA), a GUID. Event and Audience API: sent as `device_info.ios_advertising_id`; a value that is not a GUID is dropped with a warning (the API refuses the whole batch).',
+  },
+  {
+    name: 'androidadvertisingid',
+    identifier: true,
+    description: 'Google advertising id (GAID), a GUID. Event and Audience API: sent as `device_info.android_advertising_id`; a value that is not a GUID is dropped with a warning.',
+  },
+  { name: 'iosidfv', identifier: true, description: 'Apple identifier for vendors (IDFV), a GUID. Event and Audience API: sent as `device_info.ios_idfv`; a value that is not a GUID is dropped with a warning.' },
+  { name: 'androiduuid', identifier: true, description: 'Android device id. Event and Audience API: sent as `device_info.android_uuid`.' },
   { name: 'mobile', pii: 'mobile', hashedName: 'mobilesha256', description: piiDescription('Mobile phone', 'digits only, 10 digits, a leading US country code 1 dropped', 'mobilesha256') },
   { name: 'mobilesha256', sha256Of: 'mobile', description: hashed('mobile number') },
   { name: 'firstname', pii: 'name', hashedName: 'firstnamesha256', description: piiDescription('First name', 'trim, lowercase, remove spaces', 'firstnamesha256') },

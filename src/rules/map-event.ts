@@ -8,8 +8,8 @@ import {
 import { checkEventTimeWindow, parseEventTime } from './event-time.js';
 import type { StreamKey } from '../protocol/airbyte-input.js';
 import { hashPiiValue, isPlausibleEmail, isSha256Hex, normalizePiiValue, normalizeZip, sha256Hex } from './normalize.js';
-import { isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from './plan.js';
-import { namespaceOf } from './stream-key-map.js';
+import { isEmptyValue, reject, toRoktString, type FieldPlan, type Mapped } from '../catalog/plan.js';
+import { namespaceOf } from '../catalog/stream-key-map.js';
 
 export interface NameValue {
   name: string;

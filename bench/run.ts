@@ -33,7 +33,8 @@ const SIM_LOAD = join(ROOT, 'dist/bench/sim-load.js');
 const HTTP_COST = join(ROOT, 'dist/bench/http-cost.js');
 const EXIT_HOOK = pathToFileURL(join(ROOT, 'dist/bench/exit-stats.js')).href;
 const RESULTS = join(ROOT, 'bench/results');
-const WORK = join(RESULTS, 'work');
+// One folder per bench process: two benches at once must not read each other's config (and send to the other's simulator).
+const WORK = join(RESULTS, 'work', String(process.pid));
 
 // ---------------------------------------------------------------- options
 
@@ -953,6 +954,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
+  rmSync(WORK, { recursive: true, force: true });
   if (problems.length) process.exitCode = 1;
 }
 

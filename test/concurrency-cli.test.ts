@@ -74,5 +74,5 @@ t.test('progress lines and the summary show the current and average concurrency,
   t.match(summaryLine, /concurrency \d+ now, [\d.]+ on average \(adaptive, ceiling 32\), \d+ throttled, [\d.]+ s waiting on Rokt/);
   t.match(summary.concurrency, { mode: 'adaptive', ceiling: 32 });
   t.ok(summary.concurrency.waiting_seconds > 0, 'time spent waiting on Rokt');
-  t.ok(summary.concurrency.families.event, 'figures per API family');
+  t.ok(summary.concurrency.families['Event API'], 'figures per API family');
 });

@@ -28,6 +28,8 @@ export function httpClientFor(config: Config, maxSockets: number): HttpClient {
 
 export interface RunWriters {
   writers: Map<RoktObject, AnyFamilyWriter>;
+  /** The API family sending each object: one family shares one allowance (concurrency, Retry-After pauses). */
+  familyOf: Map<RoktObject, string>;
   /** Set in a dry run: what would have been sent. */
   dryRun?: DryRunSink;
   /** Sentences for the log: which API and credential set each object uses. */
@@ -44,10 +46,12 @@ export function createWriters(options: { config: Config; objects: Iterable<RoktO
   const sender = dryRun ? dryRunSender(dryRun) : httpSender(httpClientFor(config, config.concurrency));
   const writers = new Map<RoktObject, AnyFamilyWriter>();
   const notes: string[] = [];
+  const familyOf = new Map<RoktObject, string>();
   for (const object of options.objects) {
     const family = requireFamily(config, object);
+    familyOf.set(object, family.title);
     writers.set(object, family.writer({ config, object, sender, log: options.log, now: options.now ?? Date.now }));
     notes.push(family.describe(config, object));
   }
-  return { writers, dryRun, notes };
+  return { writers, familyOf, dryRun, notes };
 }

@@ -23,6 +23,8 @@ export interface PipelineOptions {
   config: Config;
   /** One writer per routed object, from the API family that sends it. */
   writers: ReadonlyMap<RoktObject, AnyFamilyWriter>;
+  /** The API family sending each object (default: the object): requests of one family share one gate. */
+  familyOf?: ReadonlyMap<RoktObject, string>;
   output: SyncOutput;
   /** Stops reading input (a fatal failure, an interrupt), even while a read waits on idle input. */
   stopInput: () => void;
@@ -59,8 +61,8 @@ export class WritePipeline {
   private readonly delivery: DeliveryContext;
   private readonly dispatches = new Set<Promise<void>>();
   private readonly unroutedStreams = new Set<StreamRef>();
-  /** Each writer's object: requests go through that object's gate (its concurrency and pauses). */
-  private readonly objectOf = new Map<AnyFamilyWriter, RoktObject>();
+  /** Each writer's API family: its requests go through that family's gate (one allowance, one Retry-After pause). */
+  private readonly gateOf = new Map<AnyFamilyWriter, string>();
   private interruptedBy?: 'SIGTERM' | 'SIGINT';
   private stateFlush?: NodeJS.Timeout;
   /** Rows of emitted windows the rejected-share guard has not judged yet (fewer than min_records_for_ratio). */
@@ -72,7 +74,7 @@ export class WritePipeline {
     this.report = new RunReport({ log: (level, message) => void options.output.log(level, message), rejectedRecordsPath: config.rejected_records_path, now: this.now });
     this.tracker = new StateTracker(this.now);
     this.pool = new RequestPool({ mode: config.concurrency_mode, ceiling: config.concurrency }, () => options.stopInput());
-    for (const [object, writer] of options.writers) this.objectOf.set(writer, object);
+    for (const [object, writer] of options.writers) this.gateOf.set(writer, options.familyOf?.get(object) ?? object);
     const policy: RetryPolicy = {
       maxRetries: config.max_retries,
       maxElapsedMs: config.retry_max_seconds * 1000,
@@ -310,7 +312,7 @@ export class WritePipeline {
   private async send(writer: AnyFamilyWriter, batch: FamilyBatch<unknown>): Promise<void> {
     try {
       const target = { ...writer.target(batch), records: (items: readonly unknown[]) => recordLines(items.flatMap((item) => writer.records(item))) };
-      const gate = this.pool.gate(this.objectOf.get(writer) as RoktObject);
+      const gate = this.pool.gate(this.gateOf.get(writer) as string);
       const result = await deliver(batch.items, target, { ...this.delivery, gate });
       for (const item of result.accepted) for (const record of writer.records(item)) this.accept(record);
       for (const item of result.unverified) for (const record of writer.records(item)) this.accept(record, { verified: false });

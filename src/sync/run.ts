@@ -17,6 +17,7 @@ export interface RunSyncOptions {
   /** Creates one writer per routed object (the API families; in a dry run, writers that send nothing). */
   createWriters: (objects: Set<RoktObject>, log: (level: 'ERROR' | 'WARN' | 'INFO', message: string) => void) => {
     writers: Map<RoktObject, AnyFamilyWriter>;
+    familyOf?: Map<RoktObject, string>;
     dryRun?: { requests: number };
     notes: string[];
   };
@@ -29,13 +30,13 @@ export interface RunSyncOptions {
 export async function runSync(options: RunSyncOptions): Promise<RunReport> {
   const { config } = options;
   const log = (level: 'ERROR' | 'WARN' | 'INFO', message: string) => void options.output.log(level, message);
-  const { writers, dryRun, notes } = options.createWriters(options.router.objects(), log);
+  const { writers, familyOf, dryRun, notes } = options.createWriters(options.router.objects(), log);
   const output = dryRun ? withheldStates(options.output) : options.output;
   if (dryRun) {
     await output.log('WARN', `Dry run: nothing is sent to Rokt; the requests that would be sent go to ${config.dry_run_output_path ?? 'stderr'}. No STATE is echoed: it would advance the source's cursor although nothing reached Rokt.`);
   }
   for (const note of notes) await output.log('INFO', note);
-  const pipeline = new WritePipeline({ ...options, messages: pacedInput(options.messages), output, writers });
+  const pipeline = new WritePipeline({ ...options, messages: pacedInput(options.messages), output, writers, familyOf });
   const onSignal = (signal: 'SIGTERM' | 'SIGINT') => pipeline.interrupt(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

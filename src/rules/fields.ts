@@ -1,5 +1,5 @@
 /**
- * Rokt's event field names (../shared/rokt-api.md §1) and how each is treated. `discover`
+ * Rokt's event field names (from Rokt's public Event API documentation) and how each is treated. `discover`
  * publishes these; the mapper recognises them (case-insensitively) in records.
  */
 

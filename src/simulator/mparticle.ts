@@ -1,5 +1,5 @@
 // The simulator's Event and Audience API: `POST /v2/bulkevents` as mParticle's server-to-server API
-// answers it for Rokt (contract: /work/shared/rokt-event-audience-api.md). Strict on what the
+// answers it for Rokt (contract: mParticle's public server-to-server Events API docs and Rokt's integration guide). Strict on what the
 // contract documents: HTTP Basic, at most 100 batches and under 256 KB per request, 128 KB per batch,
 // GUID device ids, valid IPs, scalar custom attributes of at most 4,096 characters, known event
 // types. Refused batches are named in a 202 (or a 400 when every batch is refused) by JSON.NET-style

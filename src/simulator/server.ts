@@ -1,4 +1,4 @@
-// A local stand-in for Rokt's Event API and Custom Audience API (contract: /work/shared/rokt-api.md).
+// A local stand-in for Rokt's Event API and Custom Audience API, following Rokt's public API docs (docs.rokt.com).
 // One node:http server serves both APIs on one port, records every request and what it accepted,
 // and can inject faults (errors, resets, dropped answers, delays, partially refused batches).
 

@@ -1,4 +1,4 @@
-// Request-body validation for the Rokt simulator, following /work/shared/rokt-api.md.
+// Request-body validation for the Rokt simulator, following Rokt's public Event API and Custom Audience API docs (docs.rokt.com).
 // Every check returns a human-readable problem (naming the offending item) or undefined.
 
 export const MAX_EVENTS_PER_REQUEST = 100;

@@ -59,6 +59,7 @@ interface Options {
   scenarioSeconds: number;
   httpRequests: number;
   concurrency?: number;
+  concurrencyMode?: 'adaptive' | 'fixed';
   batchSize?: number;
   profile: boolean;
   big: boolean;
@@ -83,6 +84,7 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --spec-runs N       cold starts of \`spec\` and of \`node -e 0\` (default 10)
   --http-requests N   requests per client and round in the HTTP client cost step (default 1500)
   --concurrency N     connector concurrency (default: the connector's own default)
+  --concurrency-mode M  adaptive or fixed (default: the connector's own default; the \`fixed\` step always uses fixed)
   --batch-size N      connector batch_size (default: the connector's own default)
   --seed N            generator seed (default 42)
   --no-profile        skip the --cpu-prof run
@@ -150,7 +152,11 @@ function parseOptions(argv: string[]): Options {
       if (unknown.length) throw new Error(`--only takes ${STEPS.join(', ')}; not ${unknown.join(', ')}`);
     } else if (flag === '--cli') CLI = resolve(inline ?? (argv[++i] as string));
     else if (flag === '--node-flag') options.nodeFlags.push(inline ?? (argv[++i] as string));
-    else if (flag === '--out') options.out = resolve(inline ?? (argv[++i] as string));
+    else if (flag === '--concurrency-mode') {
+      const mode = inline ?? (argv[++i] as string);
+      if (mode !== 'adaptive' && mode !== 'fixed') throw new Error('--concurrency-mode takes adaptive or fixed');
+      options.concurrencyMode = mode;
+    } else if (flag === '--out') options.out = resolve(inline ?? (argv[++i] as string));
     else if (numeric[flag]) {
       const value = Number(inline ?? argv[++i]);
       if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} needs a non-negative number`);
@@ -414,6 +420,7 @@ async function runConnector(options: Options, run: RunPlan): Promise<ConnectorRu
     api_url: url,
     audience_api_url: url,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.concurrencyMode !== undefined ? { concurrency_mode: options.concurrencyMode } : {}),
     ...(options.batchSize !== undefined ? { batch_size: options.batchSize } : {}),
     ...run.config,
   };

@@ -45,8 +45,9 @@ interface OpenList {
 interface InFlight {
   action: AudienceAction;
   requests: number;
-  settled: Promise<void>;
-  wake: () => void;
+  /** Made only when a change of the other action asks (rare): most persons in flight are never waited for. */
+  settled?: Promise<void>;
+  wake?: () => void;
 }
 
 export interface AudienceChangesOptions {
@@ -74,7 +75,8 @@ export class AudienceChanges {
   /** A promise to wait for before `add`-ing this change, when a request of the other action carries the person. */
   conflict(change: Pick<AudienceChange, 'list' | 'action' | 'person'>): Promise<void> | undefined {
     const flight = this.inFlight.get(change.list)?.get(change.person);
-    return flight && flight.action !== change.action ? flight.settled : undefined;
+    if (!flight || flight.action === change.action) return undefined;
+    return (flight.settled ??= new Promise<void>((resolve) => (flight.wake = resolve)));
   }
 
   /** Adds a change (call `conflict` first); returns the batches that became ready. */
@@ -126,7 +128,7 @@ export class AudienceChanges {
       const flight = flights.get(person);
       if (!flight || (flight.requests -= 1) > 0) continue;
       flights.delete(person);
-      flight.wake();
+      flight.wake?.();
     }
     if (flights.size === 0) this.inFlight.delete(batch.list);
   }
@@ -164,9 +166,7 @@ export class AudienceChanges {
         flight.requests += 1;
         continue;
       }
-      let wake!: () => void;
-      const settled = new Promise<void>((resolve) => (wake = resolve));
-      flights.set(person, { action: batch.action, requests: 1, settled, wake });
+      flights.set(person, { action: batch.action, requests: 1 });
     }
   }
 }

@@ -1,7 +1,5 @@
 import type { FieldPlan } from './plan.js';
 
-/** Per plan: column → the lower-cased Rokt field name it becomes. A stream's columns repeat on every row. */
-const fieldsByPlan = new WeakMap<FieldPlan, Map<string, string>>();
 /** Enough for any real table; a stream whose rows all carry new column names must not grow memory. */
 const MAX_CACHED_COLUMNS = 10_000;
 
@@ -11,12 +9,34 @@ const MAX_CACHED_COLUMNS = 10_000;
  * and the identifier coverage.
  */
 export function fieldNameOf(plan: FieldPlan, column: string): string {
-  let fields = fieldsByPlan.get(plan);
-  if (!fields) fieldsByPlan.set(plan, (fields = new Map()));
-  let field = fields.get(column);
-  if (field === undefined) {
-    field = (plan.renames.get(column) ?? column).toLowerCase();
-    if (fields.size < MAX_CACHED_COLUMNS) fields.set(column, field);
+  return (plan.renames.get(column) ?? column).toLowerCase();
+}
+
+/** Per column of one plan, what `derive` makes of its field name, memoized (a stream's columns repeat on every row). */
+export class ColumnFacts<T> {
+  private readonly facts = new Map<string, T>();
+
+  constructor(
+    private readonly plan: FieldPlan,
+    private readonly derive: (field: string) => T,
+  ) {}
+
+  of(column: string): T {
+    let fact = this.facts.get(column);
+    if (fact === undefined) {
+      fact = this.derive(fieldNameOf(this.plan, column));
+      if (this.facts.size < MAX_CACHED_COLUMNS) this.facts.set(column, fact);
+    }
+    return fact;
   }
-  return field;
+}
+
+/** One ColumnFacts per plan for one purpose: look it up once per row, then ask it per column. */
+export function columnFactsCache<T>(derive: (field: string) => T): (plan: FieldPlan) => ColumnFacts<T> {
+  const byPlan = new WeakMap<FieldPlan, ColumnFacts<T>>();
+  return (plan) => {
+    let facts = byPlan.get(plan);
+    if (!facts) byPlan.set(plan, (facts = new ColumnFacts(plan, derive)));
+    return facts;
+  };
 }

@@ -2,7 +2,7 @@
  * Identifier coverage, a proxy for the match rate Rokt does not report: per stream, how many of the
  * rows handed to Rokt carried each identifier Rokt can match a person on.
  */
-import { fieldNameOf } from './column-fields.js';
+import { columnFactsCache } from './column-fields.js';
 import { isBlankValue, type FieldPlan } from './plan.js';
 
 /** The identifiers counted, as named in the summary JSON. */
@@ -56,34 +56,47 @@ export function identifiersOf(data: Record<string, unknown>, plan: FieldPlan): S
   return new Set(IDENTIFIER_KINDS.filter((kind) => mask & BIT[kind]));
 }
 
+/** Per plan and column: the identifier bit its field carries (0: none). */
+const bitsOf = columnFactsCache((field) => {
+  const kind = KIND_OF_FIELD.get(field);
+  return kind ? BIT[kind] : 0;
+});
+
 function maskOf(data: Record<string, unknown>, plan: FieldPlan): number {
   let mask = constantMaskOf(plan);
+  const bits = bitsOf(plan);
   for (const column in data) {
-    const kind = KIND_OF_FIELD.get(fieldNameOf(plan, column));
-    if (kind && !isBlankValue(data[column])) mask |= BIT[kind];
+    const bit = bits.of(column);
+    if (bit !== 0 && !isBlankValue(data[column])) mask |= bit;
   }
   return mask;
 }
 
-const emptyCounts = (): CoverageCounts => ({ rows: 0, with_strong_identifier: 0, email: 0, emailsha256: 0, mobile: 0, click_id: 0, customer_id: 0, device_id: 0 });
-
 /** Counts per stream; `S` is whatever tells streams apart for the caller. */
 export class IdentifierCoverage<S> {
-  private readonly byStream = new Map<S, CoverageCounts>();
+  /** Per stream, rows per combination of identifiers (one increment a row; the counts are derived at the end). */
+  private readonly byStream = new Map<S, Float64Array>();
 
   count(stream: S, row: { data: Record<string, unknown>; plan: FieldPlan }): void {
-    let counts = this.byStream.get(stream);
-    if (!counts) this.byStream.set(stream, (counts = emptyCounts()));
+    let rowsByMask = this.byStream.get(stream);
+    if (!rowsByMask) this.byStream.set(stream, (rowsByMask = new Float64Array(1 << IDENTIFIER_KINDS.length)));
     const mask = maskOf(row.data, row.plan);
-    counts.rows += 1;
-    if (mask === 0) return;
-    if (mask & STRONG_MASK) counts.with_strong_identifier += 1;
-    for (const kind of IDENTIFIER_KINDS) if (mask & BIT[kind]) counts[kind] += 1;
+    rowsByMask[mask] = (rowsByMask[mask] ?? 0) + 1;
   }
 
-  entries(): IterableIterator<[S, CoverageCounts]> {
-    return this.byStream.entries();
+  *entries(): IterableIterator<[S, CoverageCounts]> {
+    for (const [stream, rowsByMask] of this.byStream) yield [stream, countsOf(rowsByMask)];
   }
+}
+
+function countsOf(rowsByMask: Float64Array): CoverageCounts {
+  const counts: CoverageCounts = { rows: 0, with_strong_identifier: 0, email: 0, emailsha256: 0, mobile: 0, click_id: 0, customer_id: 0, device_id: 0 };
+  rowsByMask.forEach((rows, mask) => {
+    counts.rows += rows;
+    if (mask & STRONG_MASK) counts.with_strong_identifier += rows;
+    for (const kind of IDENTIFIER_KINDS) if (mask & BIT[kind]) counts[kind] += rows;
+  });
+  return counts;
 }
 
 /** The end-of-run warning for a stream whose rows mostly lack a strong identifier, or undefined. */

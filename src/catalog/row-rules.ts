@@ -8,7 +8,7 @@
  *   query parameter of its landing_url. The URL itself is never sent (it may carry personal data).
  * Pure (the caches are memoization).
  */
-import { fieldNameOf } from './column-fields.js';
+import { columnFactsCache } from './column-fields.js';
 import { consentText, isBlankValue, isEmptyValue, type FieldPlan, type RowRulesPlan } from './plan.js';
 import type { StreamRoute } from './routes.js';
 import { streamLabel } from './stream-key-map.js';
@@ -110,17 +110,24 @@ interface Landing {
   hasClickId: boolean;
 }
 
+const LANDING = 1;
+const CLICK_ID = 2;
+/** Per plan and column: whether its field is the landing URL or the click id (0: neither). */
+const landingRolesOf = columnFactsCache((field) => (field === LANDING_URL_FIELD ? LANDING : field === CLICK_ID_FIELD ? CLICK_ID : 0));
+
 /** The row's landing URL and whether it has a click id; undefined (no allocation) when no column becomes landing_url. */
 function landingOf(data: Record<string, unknown>, plan: FieldPlan): Landing | undefined {
   let columns: string[] | undefined;
   let url: unknown;
   let hasClickId = false;
+  const roles = landingRolesOf(plan);
   for (const column in data) {
-    const field = fieldNameOf(plan, column);
-    if (field === LANDING_URL_FIELD) {
+    const role = roles.of(column);
+    if (role === 0) continue;
+    if (role === LANDING) {
       (columns ??= []).push(column);
       if (url === undefined && !isBlankValue(data[column])) url = data[column];
-    } else if (field === CLICK_ID_FIELD && !isBlankValue(data[column])) {
+    } else if (!isBlankValue(data[column])) {
       hasClickId = true;
     }
   }

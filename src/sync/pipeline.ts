@@ -40,6 +40,9 @@ export interface PipelineOptions {
  */
 const STATE_LINGER_MS = 1000;
 const NESTED_TOO_DEEPLY = 'the record is nested too deeply to be sent';
+/** Shared option objects: accepting a record allocates nothing. */
+const VERIFIED = { verified: true } as const;
+const UNVERIFIED = { verified: false } as const;
 
 /** A ready batch and the writer whose family sends it. */
 interface Outgoing {
@@ -285,7 +288,7 @@ export class WritePipeline {
     this.emitReadyStates();
   }
 
-  private accept(record: RecordInfo, options: { verified: boolean } = { verified: true }): void {
+  private accept(record: RecordInfo, options: { verified: boolean } = VERIFIED): void {
     this.report.accepted(record.stream, options);
     this.tracker.settle(record.ref, 'accepted');
   }
@@ -315,7 +318,7 @@ export class WritePipeline {
       const gate = this.pool.gate(this.gateOf.get(writer) as string);
       const result = await deliver(batch.items, target, { ...this.delivery, gate });
       for (const item of result.accepted) for (const record of writer.records(item)) this.accept(record);
-      for (const item of result.unverified) for (const record of writer.records(item)) this.accept(record, { verified: false });
+      for (const item of result.unverified) for (const record of writer.records(item)) this.accept(record, UNVERIFIED);
       for (const { item, reason } of result.rejected) {
         const copy = writer.rejectedCopy(item, batch);
         for (const record of writer.records(item)) this.reject(record, { reason, record: copy });

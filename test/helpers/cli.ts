@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,16 @@ export interface CliResult {
   messages: Record<string, any>[];
 }
 
+const tempDirs: string[] = [];
+// Each test file runs in its own process: its folders go when it ends (they hold configs with test keys).
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'rokt-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'rokt-test-'));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export function writeJson(dir: string, name: string, value: unknown): string {

@@ -8,7 +8,7 @@ const MAX_CACHED_COLUMNS = 10_000;
  * The mappers recognise field names case-insensitively; this is the same rule for the row rules
  * and the identifier coverage.
  */
-export function fieldNameOf(plan: FieldPlan, column: string): string {
+function fieldNameOf(plan: FieldPlan, column: string): string {
   return (plan.renames.get(column) ?? column).toLowerCase();
 }
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ConcurrencyController, type ConcurrencySettings } from './concurrency/controller.js';
+import { ConcurrencyController, type ConcurrencyFigures, type ConcurrencySettings } from './concurrency/controller.js';
 import { RequestGate, systemClock, type GateClock, type GateStats } from './concurrency/gate.js';
 import { TimeIntegral } from './concurrency/time-integral.js';
 import { ExitGuard } from './exit-guard.js';
@@ -15,24 +15,14 @@ export interface PoolEnvironment {
 
 const SYSTEM: PoolEnvironment = { clock: systemClock, loopMeter: loopUtilization };
 
-/** The pool's concurrency figures, for progress lines and the summary. */
-export interface PoolStats {
-  mode: ConcurrencySettings['mode'];
-  ceiling: number;
-  /** Requests allowed in flight now (every family's limit, at most the ceiling). */
-  limit: number;
-  inFlight: number;
-  /** Mean requests in flight since the first one (time-weighted). */
-  averageInFlight: number;
-  /** The busiest family's most requests in flight at once. */
-  peakInFlight: number;
-  requests: number;
-  throttled: number;
-  timeouts: number;
+/**
+ * The pool's concurrency figures, for progress lines and the summary: `limit` is the families'
+ * limits added up (at most the ceiling), `peakInFlight` the busiest family's, `pausedMs` the longest-paused
+ * family's.
+ */
+export interface PoolStats extends ConcurrencyFigures {
   /** Time (ms) during which at least one request was ready but held back by the API's allowance. */
   waitingMs: number;
-  /** Time (ms) the longest-paused family spent paused by Retry-After. */
-  pausedMs: number;
   families: GateStats[];
 }
 

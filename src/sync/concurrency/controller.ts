@@ -30,7 +30,8 @@ export interface Ticket {
   readonly level: number;
 }
 
-export interface ControllerStats {
+/** Concurrency figures, of one API family or of the whole pool. */
+export interface ConcurrencyFigures {
   mode: ConcurrencyMode;
   ceiling: number;
   /** Requests allowed in flight now. */
@@ -43,8 +44,11 @@ export interface ControllerStats {
   /** Answers that refused for load (429) or were overloaded (503). */
   throttled: number;
   timeouts: number;
-  /** Time the family spent paused by Retry-After (ms). */
+  /** Time spent paused by Retry-After (ms). */
   pausedMs: number;
+}
+
+export interface ControllerStats extends ConcurrencyFigures {
   /** The pace in requests per second, once a rate limit was met. */
   paceRequestsPerSecond?: number;
   /** The cap on requests at once the API revealed, while it is believed. */
